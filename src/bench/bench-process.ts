@@ -1,0 +1,45 @@
+/**
+ * One role of the benchmark in its own process (so the load generator, the gateway and the
+ * upstream do not share an event loop): `sim-openai`, `sim-ollama`, `bare-proxy <upstream>`,
+ * `gateway <openai-url> <ollama-url>`. Reports its URL to the parent over IPC.
+ */
+import { startOllamaSim, startOpenAISim } from '../sim/index.js';
+import { validateConfig } from '../config/index.js';
+import { startGateway } from '../server/start-gateway.js';
+import { startBareProxy } from './bare-proxy.js';
+
+async function start(role: string, args: string[]): Promise<string> {
+  switch (role) {
+    case 'sim-openai':
+      return (await startOpenAISim({ outputTokens: 32 })).url;
+    case 'sim-ollama':
+      return (await startOllamaSim({ outputTokens: 32, numParallel: 1024, maxQueue: 100_000 })).url;
+    case 'bare-proxy':
+      return (await startBareProxy({ upstream: args[0] ?? '', model: 'gpt-4o-mini' })).url;
+    case 'gateway': {
+      const config = validateConfig(
+        {
+          logging: { level: 'warn' },
+          providers: {
+            openai: { type: 'openai', baseUrl: `${args[0]}/v1`, apiKey: 'bench' },
+            ollama: { type: 'ollama', baseUrl: args[1] },
+          },
+          models: { bench: 'openai/gpt-4o-mini', 'bench-local': 'ollama/llama3.2' },
+        },
+        'bench',
+      );
+      return (await startGateway({ config, port: 0 })).url;
+    }
+    default:
+      throw new Error(`unknown role ${role}`);
+  }
+}
+
+const [role = '', ...args] = process.argv.slice(2);
+start(role, args).then(
+  (url) => process.send?.({ url }),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for `tollgate.yaml`. The config type is inferred from it, so the schema is
+ * the documentation of record: every field says what it is for and what it defaults to.
+ */
+
+const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'expected a size such as 10mb or 1048576')])
+  .transform((value) => (typeof value === 'number' ? value : parseByteSize(value)));
+
+function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text.trim());
+  const amount = Number(match?.[1] ?? 0);
+  const unit = (match?.[2] ?? 'b').toLowerCase();
+  const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
+  return Math.round(amount * factor);
+}
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected a name of letters, digits, - or _');
+
+const providerBase = {
+  /** Extra headers sent with every upstream request (e.g. a proxy's auth). */
+  headers: z.record(z.string(), z.string()).optional(),
+};
+
+export const providerConfigSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ollama'), baseUrl: url.default('http://localhost:11434'), ...providerBase }).strict(),
+  z.object({
+    type: z.literal('openai'),
+    baseUrl: url.default('https://api.openai.com/v1'),
+    apiKey: z.string().min(1, 'expected an API key'),
+    organization: z.string().optional(),
+    project: z.string().optional(),
+    ...providerBase,
+  }).strict(),
+  z.object({
+    /** vLLM, llama.cpp server, LM Studio, Ollama's /v1: any server speaking OpenAI Chat Completions. */
+    type: z.literal('openai-compatible'),
+    baseUrl: url,
+    apiKey: z.string().optional(),
+    ...providerBase,
+  }).strict(),
+  z.object({
+    type: z.literal('anthropic'),
+    baseUrl: url.default('https://api.anthropic.com'),
+    apiKey: z.string().min(1, 'expected an API key'),
+    version: z.string().default('2023-06-01'),
+    /** Anthropic requires max_tokens; used when an OpenAI-dialect client sends none. */
+    defaultMaxTokens: z.number().int().positive().default(4096),
+    ...providerBase,
+  }).strict(),
+]);
+
+/** `provider/model`, e.g. `ollama/qwen2.5:7b`. The provider part must name a configured provider. */
+const targetRef = z.string().regex(/^[a-z0-9][a-z0-9_-]*\/.+$/i, 'expected a target of the form provider/model');
+
+export const modelAliasSchema = z.union([
+  targetRef.transform((target) => ({ target })),
+  z.object({
+    target: targetRef,
+    /** Ollama context window for this alias (`options.num_ctx`). Set it: Ollama's default varies by version and VRAM. */
+    numCtx: z.number().int().positive().optional(),
+    /** How long Ollama keeps the model loaded after a call (`10m`, `24h`, seconds, -1 = forever). */
+    keepAlive: z.union([z.string(), z.number()]).optional(),
+    description: z.string().optional(),
+  }).strict(),
+], { error: 'expected provider/model, or an object with target: provider/model' });
+
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4000),
+    /** Largest request body accepted; larger ones get 413. */
+    bodyLimit: byteSize.default(10 * 1024 * 1024),
+    /** Seconds to let in-flight requests finish on shutdown. */
+    shutdownGraceSeconds: z.number().nonnegative().default(10),
+  }).strict().prefault({}),
+  logging: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).strict().prefault({}),
+  /** Upstreams by name. Only these are ever called: no request can name a URL. */
+  providers: z.record(providerName, providerConfigSchema).default({}),
+  /** Model aliases clients may use as `model`, each pointing at `provider/model`. */
+  models: z.record(z.string().min(1), modelAliasSchema).default({}),
+}).strict();
+
+export type TollgateConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+export type ModelAliasConfig = z.infer<typeof modelAliasSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,2 @@
+export { isAbortError, abortReason } from './abort.js';
+export { parseRetryAfter } from './retry-after.js';

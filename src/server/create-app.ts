@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { InvalidRequestError, NotFoundError } from '../core/index.js';
+import type { TollgateConfig } from '../config/index.js';
+import { createModelResolver } from '../routing/resolve-model.js';
+import type { ProviderRegistry } from '../execution/provider-registry.js';
+import type { Dialect } from './dialects/dialect.js';
+import { openAIDialect } from './dialects/openai/openai-dialect.js';
+import { anthropicDialect } from './dialects/anthropic/anthropic-dialect.js';
+import { createChatHandler } from './chat-handler.js';
+import { normaliseError } from './http-errors.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerEmbeddingRoutes } from './routes/embeddings.js';
+import { registerCountTokensRoute } from './routes/count-tokens.js';
+
+export interface AppDeps {
+  readonly config: TollgateConfig;
+  readonly registry: ProviderRegistry;
+  readonly logger?: Logger;
+  /** Milliseconds since the epoch; injected so tests control time. */
+  readonly now?: () => number;
+  /** Request id generator; injected so tests are deterministic. */
+  readonly newId?: () => string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which client dialect a route speaks; errors are written in it. */
+    dialect?: Dialect;
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the HTTP app. It does not listen; `serve` (or a test) does. */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const logger = deps.logger ?? pino({ level: config.logging.level });
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? randomUUID;
+  const bodyLimit = config.server.bodyLimit;
+
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit,
+    // Honour a caller's correlation id when it is a sane token; otherwise mint one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    requestTimeout: 0,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+  });
+
+  // Every body is JSON, whatever Content-Type the client claimed (curl -d sends form-urlencoded);
+  // a parse failure is a 400 in the client's dialect, not a framework error page.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim().length === 0) {
+      done(new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' }), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new InvalidRequestError(`The request body is not valid JSON: ${(error as Error).message}`, { code: 'invalid_json' }), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = normaliseError(error, bodyLimit);
+    if (gatewayError.code === 'client_aborted') {
+      logger.info({ reqId: request.id }, 'client closed the connection');
+      if (!reply.raw.destroyed) reply.raw.destroy();
+      return;
+    }
+    const log = gatewayError.status >= 500 ? 'error' : 'info';
+    logger[log]({ reqId: request.id, code: gatewayError.code, status: gatewayError.status, err: gatewayError.status >= 500 ? error : undefined }, gatewayError.message);
+    const dialect = dialectFor(request);
+    const { status, body, headers } = dialect.errorResponse(gatewayError, request.id);
+    void reply.code(status).headers(headers).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}.`);
+    const { status, body, headers } = dialectFor(request).errorResponse(error, request.id);
+    void reply.code(status).headers(headers).send(body);
+  });
+
+  const resolveModel = createModelResolver(config);
+  const chatDeps = { resolveModel, registry: deps.registry, logger, now };
+
+  app.post('/v1/chat/completions', { config: { dialect: openAIDialect } }, createChatHandler(openAIDialect, chatDeps));
+  app.post('/v1/messages', { config: { dialect: anthropicDialect } }, createChatHandler(anthropicDialect, chatDeps));
+  registerCountTokensRoute(app, { resolveModel });
+  registerEmbeddingRoutes(app, { resolveModel, registry: deps.registry });
+  registerModelRoutes(app, { config, registry: deps.registry, now });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  return app;
+}
+
+/** The dialect errors are written in: the route's, else guessed from the path and headers. */
+function dialectFor(request: FastifyRequest): Dialect {
+  const fromRoute = request.routeOptions.config.dialect;
+  if (fromRoute) return fromRoute;
+  return request.url.startsWith('/v1/messages') || request.headers['anthropic-version'] !== undefined ? anthropicDialect : openAIDialect;
+}
+
+export type { FastifyInstance, FastifyReply, FastifyRequest };
