@@ -1,8 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
   ClientAbortError,
   ModelNotFoundError,
+  ProviderCallError,
   toGatewayError,
   type CallWarning,
   type ChatModel,
@@ -43,7 +45,8 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
       if (!parsed.stream) {
         const result = await model.generate(call, options);
         reply.header('x-tollgate-target', target.ref);
-        if (result.warnings.length > 0) reply.header('x-tollgate-warnings', warningsHeader(result.warnings));
+        const warnings = parsed.warnings.concat(result.warnings);
+        if (warnings.length > 0) reply.header('x-tollgate-warnings', warningsHeader(warnings));
         return dialect.chatResponse(result, context);
       }
 
@@ -54,9 +57,8 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
       const res = reply.raw;
       reply.hijack();
       const headers: Record<string, string> = { ...SSE_HEADERS, 'x-request-id': request.id, 'x-tollgate-target': target.ref };
-      if (!first.done && first.value.type === 'stream-start' && first.value.warnings.length > 0) {
-        headers['x-tollgate-warnings'] = warningsHeader(first.value.warnings);
-      }
+      const warnings = !first.done && first.value.type === 'stream-start' ? parsed.warnings.concat(first.value.warnings) : parsed.warnings;
+      if (warnings.length > 0) headers['x-tollgate-warnings'] = warningsHeader(warnings);
       res.writeHead(200, headers);
       await pipeParts(res, first, iterator, encoder, pingIntervalMs).catch((error: unknown) => {
         deps.logger.warn({ reqId: request.id, err: error }, 'stream ended abnormally');
@@ -80,7 +82,7 @@ function chatModelFor(registry: ProviderRegistry, target: ResolvedTarget): ChatM
 type Encoder = ReturnType<Dialect['createStreamEncoder']>;
 
 async function pipeParts(
-  res: import('node:http').ServerResponse,
+  res: ServerResponse,
   first: IteratorResult<StreamPart>,
   iterator: AsyncIterator<StreamPart>,
   encoder: Encoder,
@@ -106,11 +108,17 @@ async function pipeParts(
           return;
         }
       }
-      if (part.type === 'error') {
-        failed = true;
+      if (encoder.ended) {
+        failed = part.type !== 'finish';
         break;
       }
       step = await iterator.next();
+    }
+    if (step.done && !encoder.ended) {
+      // The provider's stream stopped without a finish: tell the client in its dialect rather than
+      // leaving it with a stream that just stops (OpenAI clients would see no [DONE] and no error).
+      res.write(encoder.fail(new ProviderCallError({ provider: 'gateway', url: '', message: 'The upstream stream ended before it finished.', code: 'upstream_bad_response' })));
+      failed = true;
     }
   } catch (error) {
     if (!res.destroyed) res.write(encoder.fail(toGatewayError(error)));
@@ -119,7 +127,15 @@ async function pipeParts(
     clearInterval(ping);
     if (!res.writableEnded) res.end();
   }
-  if (failed) await iterator.return?.();
+  if (failed) {
+    await iterator.return?.();
+    return;
+  }
+  // Finished: read the upstream to its end (normally nothing is left) so its keep-alive
+  // connection goes back to the pool instead of being destroyed.
+  while (!(await iterator.next()).done) {
+    // parts after `finish` carry nothing for the client
+  }
 }
 
 /** Aborts when the client's connection closes before we finished answering. */

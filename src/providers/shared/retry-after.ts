@@ -12,6 +12,8 @@ export function parseRetryAfter(headers: Readonly<Record<string, string>>, now: 
   const raw = headers['retry-after']?.trim();
   if (raw === undefined || raw === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  // An HTTP date names its month; without letters Date.parse would read '-3' as a year.
+  if (!/[a-z]/i.test(raw)) return undefined;
   const date = Date.parse(raw);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));

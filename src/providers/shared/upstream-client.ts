@@ -55,9 +55,12 @@ export class UpstreamClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownedAgent: Agent | undefined;
   private readonly settings: UpstreamClientSettings;
+  /** Lower-cased, so an operator's `Authorization` replaces our `authorization` instead of doubling it. */
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(settings: UpstreamClientSettings) {
     this.settings = settings;
+    this.headers = Object.fromEntries(Object.entries(settings.headers).map(([name, value]) => [name.toLowerCase(), value]));
     this.provider = settings.provider;
     this.baseUrl = settings.baseUrl.replace(/\/+$/, '');
     // undici's default header/body timeouts (300 s) stay as a backstop; real deadlines come
@@ -85,7 +88,7 @@ export class UpstreamClient {
     if (options.requestId !== undefined && this.settings.requestIdHeader !== undefined && isHeaderSafe(options.requestId)) {
       headers[this.settings.requestIdHeader] = options.requestId;
     }
-    Object.assign(headers, this.settings.headers);
+    Object.assign(headers, this.headers);
 
     let response: Dispatcher.ResponseData;
     try {
@@ -108,8 +111,9 @@ export class UpstreamClient {
     let bodyText: string;
     try {
       bodyText = await readLimitedText(response.body, MAX_ERROR_BODY_CHARS * 4);
-    } catch (error) {
+    } catch {
       if (signal?.aborted) throw abortReason(signal);
+      // The status alone still makes a useful error.
       bodyText = '';
     }
     throw createUpstreamResponseError({
@@ -163,6 +167,19 @@ export async function readJson<S extends z.ZodType>(response: UpstreamResponse, 
     });
   }
   return parsed.data;
+}
+
+/** JSON.parse for upstream text (a stream line or event): malformed JSON is `upstream_bad_response`, never a raw SyntaxError. */
+export function parseUpstreamJson(text: string, response: UpstreamResponse, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw createBadResponseError(response.target, `${response.target.provider} sent ${what} that is not JSON.`, {
+      status: response.status,
+      body: text,
+      cause: error,
+    });
+  }
 }
 
 /** Error bodies can be anything (an HTML page from a proxy): read a bounded prefix, drop the rest. */

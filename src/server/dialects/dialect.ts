@@ -49,6 +49,8 @@ export interface StreamEncoder {
   fail(error: GatewayError): string;
   /** Keep-alive text for long silences (OpenAI `: ping\n\n`, Anthropic `event: ping`). */
   ping(): string;
+  /** True once the stream is complete in the dialect (finished or failed): nothing more may be written. */
+  readonly ended: boolean;
 }
 
 /** One client-facing wire dialect: pure translation between its JSON and the canonical types. */

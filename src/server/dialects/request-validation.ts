@@ -1,7 +1,7 @@
 /**
  * Shared request-validation helpers for the client dialects: run a zod schema and turn its first
  * issue into an InvalidRequestError whose message names the field path and what was expected
- * (`messages.2.content: expected string or array of content parts, got number`), like the
+ * (`messages.2.content: expected string or array of content parts, got integer 5`), like the
  * providers' own 400s.
  */
 import { z } from 'zod';
@@ -45,27 +45,35 @@ function issueToError(issue: $ZodIssue, base: ReadonlyArray<PathKey>, body: unkn
 }
 
 function describeIssue(issue: $ZodIssue, value: unknown): string {
+  const got = `, got ${describeValue(value)}`;
+  switch (issue.code) {
+    case 'too_big':
+      if (issue.origin === 'array') return `expected at most ${String(issue.maximum)} items${got}`;
+      if (issue.origin === 'string') return `expected at most ${String(issue.maximum)} characters`;
+      return `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}${got}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `expected at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}${got}`;
+      if (issue.origin === 'string') return issue.minimum === 1 ? 'expected a non-empty string' : `expected at least ${String(issue.minimum)} characters`;
+      return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}${got}`;
+    default: {
+      const expectation = expectationOf(issue);
+      return value === undefined ? `field required (${expectation})` : `${expectation}${got}`;
+    }
+  }
+}
+
+/** What a type-like issue expected: `expected string`, `expected one of 'a', 'b'`, or the schema's own message. */
+function expectationOf(issue: $ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      if (value === undefined) return `field required (expected ${issue.expected})`;
-      return `expected ${typeName(issue.expected)}, got ${describeValue(value)}`;
-    case 'too_big':
-      if (issue.origin === 'array') return `expected at most ${String(issue.maximum)} items, got ${describeValue(value)}`;
-      if (issue.origin === 'string') return `expected at most ${String(issue.maximum)} characters`;
-      return `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, got ${describeValue(value)}`;
-    case 'too_small':
-      if (issue.origin === 'array') return `expected at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}, got ${describeValue(value)}`;
-      if (issue.origin === 'string') return issue.minimum === 1 ? 'expected a non-empty string' : `expected at least ${String(issue.minimum)} characters`;
-      return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, got ${describeValue(value)}`;
+      return `expected ${typeName(issue.expected)}`;
     case 'invalid_value':
-      return `expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map(quote).join(', ')}, got ${describeValue(value)}`;
+      return `expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map(quote).join(', ')}`;
     case 'invalid_union':
       if (issue.discriminator !== undefined && 'options' in issue && issue.options !== undefined) {
-        return `expected one of ${issue.options.map(quote).join(', ')}, got ${describeValue(value)}`;
+        return `expected one of ${issue.options.map(quote).join(', ')}`;
       }
-      return issue.message === 'Invalid input' ? `unexpected value ${describeValue(value)}` : `${issue.message}, got ${describeValue(value)}`;
-    case 'custom':
-      return issue.message;
+      return issue.message === 'Invalid input' ? 'unexpected value' : issue.message;
     default:
       return issue.message;
   }
@@ -89,7 +97,7 @@ function quote(v: unknown): string {
 /** A short description of what the client sent, for messages: `number`, `'bot'`, `null`, `array`. */
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return `array of ${value.length}`;
+  if (Array.isArray(value)) return `array (${value.length} item${value.length === 1 ? '' : 's'})`;
   switch (typeof value) {
     case 'string':
       return value.length > 40 ? `'${value.slice(0, 40)}…'` : `'${value}'`;

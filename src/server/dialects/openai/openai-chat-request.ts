@@ -83,7 +83,7 @@ const messageSchema = z.discriminatedUnion('role', [
     content: assistantContentSchema.nullish(),
     tool_calls: z.array(toolCallSchema).nullish(),
     refusal: z.string().nullish(),
-    function_call: z.unknown(),
+    function_call: z.unknown().optional(),
     ...nameField,
   }),
   z.object({ role: z.literal('tool'), tool_call_id: z.string(), content: textContentSchema }),
@@ -151,13 +151,13 @@ export const openAIChatRequestSchema = z.object({
   metadata: z.record(z.string(), metadataValueSchema).nullish(),
   reasoning_effort: reasoningEffortSchema.nullish(),
   modalities: z.array(z.string()).nullish(),
-  audio: z.unknown(),
-  functions: z.unknown(),
-  function_call: z.unknown(),
-  web_search_options: z.unknown(),
+  audio: z.unknown().optional(),
+  functions: z.unknown().optional(),
+  function_call: z.unknown().optional(),
+  web_search_options: z.unknown().optional(),
   store: z.boolean().nullish(),
   service_tier: z.string().nullish(),
-  prediction: z.unknown(),
+  prediction: z.unknown().optional(),
   verbosity: z.string().nullish(),
   prompt_cache_key: z.string().nullish(),
   prompt_cache_retention: z.string().nullish(),
@@ -212,7 +212,7 @@ function dropped(setting: string, message: string): CallWarning {
 
 /** Fields we refuse rather than silently ignore; see the file comment. */
 function rejectUnsupported(req: OpenAIChatRequest): void {
-  if (req.n != null && req.n > 1) throw invalidParam('n', 'n > 1 is not supported by this gateway; send one request per choice');
+  if (req.n != null && req.n > 1) throw invalidParam('n', 'must be 1 (n > 1 is not supported by this gateway; send one request per choice)');
   if (req.logit_bias != null && Object.keys(req.logit_bias).length > 0) {
     throw invalidParam('logit_bias', 'logit_bias is not supported by this gateway (token ids differ between the models it routes to)');
   }

@@ -76,6 +76,9 @@ export function createOpenAIStreamEncoder(ctx: ResponseContext, options: { reado
     fail(error: GatewayError): string {
       return ended ? '' : errorEvent(error);
     },
+    get ended(): boolean {
+      return ended;
+    },
     ping(): string {
       return ': ping\n\n';
     },
