@@ -89,7 +89,7 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
 }
 
 /** Writes and waits until the data reached the socket (so a following destroy cannot lose it). */
-export function writeFlushed(res: ServerResponse, data: string): Promise<void> {
+export function writeFlushed(res: ServerResponse, data: string | Buffer): Promise<void> {
   return new Promise((resolve) => {
     if (data.length === 0 || res.destroyed) {
       resolve();

@@ -26,7 +26,7 @@ export interface DeliveryEnv {
   /** Request arrival (performance.now()). */
   readonly start: number;
   /** The service's in-band error frame, for `error-mid-stream`. */
-  readonly streamErrorFrame: string;
+  readonly streamErrorFrame: () => string;
   /** The service's error answer when an in-band error is due before anything was sent. */
   readonly midStreamErrorPlan: () => BodyPlan;
   /** Destroys the socket on purpose (drop faults), so it is not counted as a client cancel. */
@@ -34,6 +34,8 @@ export interface DeliveryEnv {
 }
 
 export async function deliver(plan: ResponsePlan, env: DeliveryEnv): Promise<void> {
+  // Nobody is listening any more (e.g. Ollama's 499 for a request cancelled in the queue).
+  if (env.signal.aborted) return;
   if (env.faults.latencyMs > 0 && !(await sleep(env.faults.latencyMs, env.signal))) return;
   if (plan.kind === 'body') await deliverBody(plan, env);
   else await deliverStream(plan, env);
@@ -66,7 +68,7 @@ async function deliverBody(plan: BodyPlan, env: DeliveryEnv): Promise<void> {
 
   if (faults.cut?.kind === 'drop') {
     res.writeHead(plan.status, headers);
-    await writeFlushed(res, body.subarray(0, Math.floor(body.length / 2)).toString('latin1'));
+    await writeFlushed(res, body.subarray(0, Math.floor(body.length / 2)));
     env.destroy();
     return;
   }
@@ -184,7 +186,7 @@ async function deliverStream(plan: StreamPlan, env: DeliveryEnv): Promise<void> 
       await deliverBody(env.midStreamErrorPlan(), { ...env, faults: { latencyMs: 0 } });
       return;
     }
-    buffer += env.streamErrorFrame;
+    buffer += env.streamErrorFrame();
   }
   sendHead();
   res.end(buffer);

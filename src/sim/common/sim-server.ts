@@ -110,13 +110,13 @@ export async function startSimServer(options: SimOptions, service: SimService): 
     const start = performance.now();
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
-    const read = await readBody(req, maxBody);
-
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      const read = await readBody(req, maxBody);
       handleControl(method, url.pathname, read.ok ? read.text : '', res, { control, faults, scripts: service.scripts });
       return;
     }
 
+    // Bookkeeping starts before the body is read, so a client that leaves mid-upload is counted too.
     const controller = new AbortController();
     active.add(controller);
     stats.started(url.pathname);
@@ -131,6 +131,7 @@ export async function startSimServer(options: SimOptions, service: SimService): 
       controller.abort();
       stats.ended(destroyedByUs || closing ? 'destroyed' : 'cancelled');
     });
+    const read = await readBody(req, maxBody);
     if (!read.ok && read.reason === 'aborted') return;
 
     const bodyText = read.ok ? read.text : '';
@@ -148,7 +149,17 @@ export async function startSimServer(options: SimOptions, service: SimService): 
     const headers = service.baseHeaders(simReq);
     const destroy = (): void => {
       destroyedByUs = true;
-      req.socket.destroy();
+      // Let bytes already handed to the socket (headers, the frames before a drop) go out first.
+      const socket = req.socket;
+      if (socket.writableLength === 0) {
+        socket.destroy();
+        return;
+      }
+      const timer = setTimeout(() => socket.destroy(), 500);
+      socket.once('drain', () => {
+        clearTimeout(timer);
+        socket.destroy();
+      });
     };
     const sendWith = (delivery: DeliveryFaults) => (plan: ResponsePlan) =>
       deliver(plan, {
@@ -158,7 +169,7 @@ export async function startSimServer(options: SimOptions, service: SimService): 
         faults: delivery,
         baseHeaders: headers,
         start,
-        streamErrorFrame: service.streamErrorFrame(simReq),
+        streamErrorFrame: () => service.streamErrorFrame(simReq),
         midStreamErrorPlan: () => service.midStreamErrorPlan(simReq),
         destroy,
       });

@@ -14,11 +14,7 @@ export function countTokens(text: string): number {
   const cached = countCache.get(text);
   if (cached !== undefined) return cached;
   const n = encode(text).length;
-  if (countCache.size >= CACHE_LIMIT) {
-    const oldest = countCache.keys().next();
-    if (!oldest.done) countCache.delete(oldest.value);
-  }
-  countCache.set(text, n);
+  remember(countCache, text, n);
   return n;
 }
 
@@ -29,6 +25,25 @@ export function countTokens(text: string): number {
  */
 export function splitTokens(text: string): string[] {
   if (text.length === 0) return [];
+  const cached = splitCache.get(text);
+  if (cached !== undefined) return [...cached];
+  const pieces = split(text);
+  if (text.length <= 10_000) remember(splitCache, text, pieces);
+  return [...pieces];
+}
+
+/** Generated answers repeat across requests; splitting them once keeps streaming cheap. */
+const splitCache = new Map<string, readonly string[]>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+}
+
+function split(text: string): string[] {
   const ids = encode(text);
   const pieces: string[] = [];
   let pending: number[] = [];

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { goTimestamp, isRecord } from '../common/http-util.js';
 import { planReply } from '../common/reply-planner.js';
 import type { PlannedReply, ToolSpec } from '../common/reply-planner.js';
@@ -9,7 +10,7 @@ import { countTokens, tokenIds } from '../common/tokens.js';
 import type { OllamaCatalogue, OllamaModel } from './ollama-catalogue.js';
 import { normalizeOllamaName, qualifiedOllamaName } from './ollama-catalogue.js';
 import { parseKeepAlive, QueueFullError } from './ollama-scheduler.js';
-import type { OllamaScheduler } from './ollama-scheduler.js';
+import type { Lease, OllamaScheduler } from './ollama-scheduler.js';
 
 /**
  * `/api/chat` and `/api/generate`: validation with Ollama's own messages, scheduling (queue, load,
@@ -43,6 +44,8 @@ interface Completion {
   readonly stop: string[] | undefined;
   readonly seed: number | undefined;
   readonly think: boolean;
+  /** `options.num_ctx`: a load-time option; a change reloads the model. */
+  readonly numCtx: number | undefined;
 }
 
 const NDJSON = 'application/x-ndjson';
@@ -156,6 +159,7 @@ function parse(endpoint: Endpoint, req: SimRequest, env: OllamaEnv): Completion 
     seed: typeof options.seed === 'number' ? options.seed : undefined,
     // Thinking models think unless told not to, as Ollama defaults `think` for them.
     think: caps.includes('thinking') && thinkRequested !== false,
+    numCtx: typeof options.num_ctx === 'number' && options.num_ctx > 0 ? Math.floor(options.num_ctx) : undefined,
   };
 }
 
@@ -174,12 +178,12 @@ export async function handleCompletion(endpoint: Endpoint, req: SimRequest, ctx:
       await ctx.send(jsonPlan(200, doneOnly(c, 'unload')));
       return;
     }
-    if (!(await env.scheduler.ensureLoaded(name, ctx.signal))) return;
+    if (!(await env.scheduler.ensureLoaded(name, ctx.signal, c.numCtx))) return;
     await ctx.send(jsonPlan(200, doneOnly(c, 'load')));
     return;
   }
 
-  let lease;
+  let lease: Lease | undefined;
   try {
     lease = await env.scheduler.acquire(name, ctx.signal);
   } catch (error) {
@@ -194,7 +198,7 @@ export async function handleCompletion(endpoint: Endpoint, req: SimRequest, ctx:
     return;
   }
   try {
-    if (!(await env.scheduler.ensureLoaded(name, ctx.signal))) return;
+    if (!(await env.scheduler.ensureLoaded(name, ctx.signal, c.numCtx))) return;
     const loadedAt = performance.now();
     const reply = planReply(
       {

@@ -7,6 +7,7 @@ import { unitVector } from '../common/text-generator.js';
 import { countTokens } from '../common/tokens.js';
 import type { OllamaEnv } from './ollama-completion.js';
 import { parseKeepAlive, QueueFullError } from './ollama-scheduler.js';
+import type { Lease } from './ollama-scheduler.js';
 
 /** `/api/embed` (current) and `/api/embeddings` (legacy): deterministic unit vectors per model + text. */
 
@@ -41,7 +42,7 @@ export async function handleEmbed(legacy: boolean, req: SimRequest, ctx: SimCont
   }
   const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.min(body.dimensions, info.embeddingLength) : info.embeddingLength;
 
-  let lease;
+  let lease: Lease | undefined;
   try {
     lease = await env.scheduler.acquire(info.name, ctx.signal);
   } catch (error) {
@@ -51,7 +52,9 @@ export async function handleEmbed(legacy: boolean, req: SimRequest, ctx: SimCont
   }
   if (!lease) return send(env.errorPlan(499, 'request canceled'));
   try {
-    if (!(await env.scheduler.ensureLoaded(info.name, ctx.signal))) return;
+    const options = isRecord(body.options) ? body.options : {};
+    const numCtx = typeof options.num_ctx === 'number' && options.num_ctx > 0 ? Math.floor(options.num_ctx) : undefined;
+    if (!(await env.scheduler.ensureLoaded(info.name, ctx.signal, numCtx))) return;
     const loadNs = Math.max(1_000, Math.round((performance.now() - lease.grantedAt) * 1e6));
     const embeddings = inputs.map((text) => l2normalize(unitVector(`${info.name}\u0000${text}`, info.embeddingLength).slice(0, dims)));
     if (legacy) return await send(jsonPlan(200, { embedding: embeddings[0] ?? [] }));

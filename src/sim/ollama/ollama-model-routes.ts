@@ -38,7 +38,7 @@ export function ps(env: ModelRoutesEnv): BodyPlan {
         details: ollamaDetails(m),
         expires_at: expires.toISOString(),
         size_vram: m.size,
-        context_length: Math.min(4096, m.contextLength),
+        context_length: Math.min(loaded.contextLength, m.contextLength),
       },
     ];
   });

@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   readonly maxQueue: number;
   readonly loadTimeMs: number;
   readonly defaultKeepAliveMs: number;
+  /** Context length a model loads with when the request sets no `num_ctx`. */
+  readonly defaultContextLength: number;
 }
 
 /** A running slot; release it with the request's keep-alive (ms; negative = forever; undefined = default). */
@@ -45,12 +47,15 @@ interface ModelState {
   /** Epoch ms; Infinity while kept forever. */
   expiresAt: number;
   keepAliveMs: number;
+  /** `num_ctx` the model was loaded with (shown by /api/ps). */
+  contextLength: number;
 }
 
 export interface LoadedModel {
   readonly name: string;
   /** Epoch ms (Infinity = forever). */
   readonly expiresAt: number;
+  readonly contextLength: number;
 }
 
 export class OllamaScheduler {
@@ -65,6 +70,7 @@ export class OllamaScheduler {
 
   /** Waits for a slot. Throws QueueFullError at capacity; resolves undefined if `signal` aborts first. */
   acquire(model: string, signal: AbortSignal): Promise<Lease | undefined> {
+    if (signal.aborted) return Promise.resolve(undefined);
     const state = this.state(model);
     if (state.running < this.options.numParallel && state.waiters.length === 0) {
       state.running += 1;
@@ -94,13 +100,17 @@ export class OllamaScheduler {
 
   /**
    * Makes sure the model is in memory, loading it (once, shared by concurrent callers) when cold.
-   * Resolves false if `signal` aborted first; the load itself carries on, as Ollama's does.
+   * A different `numCtx` than the loaded one forces a reload, as a load-time option does in
+   * Ollama. Resolves false if `signal` aborted first; the load itself carries on, as Ollama's does.
    */
-  async ensureLoaded(model: string, signal: AbortSignal): Promise<boolean> {
+  async ensureLoaded(model: string, signal: AbortSignal, numCtx?: number): Promise<boolean> {
     const state = this.state(model);
-    if (this.isLoaded(state)) return true;
+    const wantCtx = numCtx ?? (state.loaded ? state.contextLength : this.options.defaultContextLength);
+    if (this.isLoaded(state) && wantCtx === state.contextLength) return true;
+    state.loaded = false;
     state.loading ??= sleep(this.options.loadTimeMs, this.lifetime).then(() => {
       state.loaded = true;
+      state.contextLength = wantCtx;
       state.loading = undefined;
       state.keepAliveMs = this.options.defaultKeepAliveMs;
       state.expiresAt = Date.now() + this.options.defaultKeepAliveMs;
@@ -123,7 +133,8 @@ export class OllamaScheduler {
     const out: LoadedModel[] = [];
     for (const [name, state] of this.models) {
       if (!this.isLoaded(state)) continue;
-      out.push({ name, expiresAt: state.running > 0 ? Date.now() + Math.max(0, state.keepAliveMs) : state.expiresAt });
+      const expiresAt = state.running > 0 ? Date.now() + Math.max(0, state.keepAliveMs) : state.expiresAt;
+      out.push({ name, expiresAt, contextLength: state.contextLength });
     }
     // Longest remaining first, as Ollama sorts /api/ps.
     return out.sort((a, b) => b.expiresAt - a.expiresAt);
@@ -171,7 +182,14 @@ export class OllamaScheduler {
   private state(model: string): ModelState {
     let state = this.models.get(model);
     if (!state) {
-      state = { running: 0, waiters: [], loaded: false, expiresAt: 0, keepAliveMs: this.options.defaultKeepAliveMs };
+      state = {
+        running: 0,
+        waiters: [],
+        loaded: false,
+        expiresAt: 0,
+        keepAliveMs: this.options.defaultKeepAliveMs,
+        contextLength: this.options.defaultContextLength,
+      };
       this.models.set(model, state);
     }
     return state;

@@ -100,7 +100,7 @@ describe('Ollama simulator', () => {
   it('answers /api/generate with `response` and a `context`', async () => {
     const { ollama } = await sim({ outputTokens: 5 });
     const res = await ollama.generate({ model: 'llama3.2', prompt: 'Complete this' });
-    expect(res.response.length).toBeGreaterThan(0);
+    expect(res.response?.length).toBeGreaterThan(0);
     expect(res.eval_count).toBe(5);
     expect(res.context.length).toBeGreaterThan(0);
   });
@@ -128,7 +128,7 @@ describe('Ollama simulator', () => {
   });
 
   it('queues beyond numParallel and answers 503 beyond maxQueue', async () => {
-    const { server, ollama } = await sim({ numParallel: 1, maxQueue: 2, firstTokenLatencyMs: 80 });
+    const { server, ollama } = await sim({ numParallel: 1, maxQueue: 2, firstTokenLatencyMs: 150 });
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () => ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] })),
     );
@@ -143,7 +143,8 @@ describe('Ollama simulator', () => {
   });
 
   it('pays the load time on first use only, and lists loaded models in /api/ps', async () => {
-    const { ollama } = await sim({ loadTimeMs: 60 });
+    const { server, ollama } = await sim({ loadTimeMs: 60 });
+    const contextLength = async () => ((await (await fetch(`${server.url}/api/ps`)).json()) as { models: Array<{ context_length: number }> }).models[0]?.context_length;
     expect((await ollama.ps()).models).toEqual([]);
     const first = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'a' }] });
     const second = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'b' }] });
@@ -153,6 +154,13 @@ describe('Ollama simulator', () => {
     expect(loaded.map((m) => m.name)).toEqual(['llama3.2:latest']);
     const expiresIn = new Date(loaded[0]?.expires_at ?? 0).getTime() - Date.now();
     expect(expiresIn).toBeGreaterThan(4 * 60_000);
+    expect(await contextLength()).toBe(4096);
+    // num_ctx is a load-time option: a new value reloads the model.
+    const bigger = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'c' }], options: { num_ctx: 8192 } });
+    expect(bigger.load_duration).toBeGreaterThanOrEqual(60e6);
+    expect(await contextLength()).toBe(8192);
+    const same = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'd' }] });
+    expect(same.load_duration).toBeLessThan(20e6);
   });
 
   it('loads with empty messages and unloads with keep_alive 0', async () => {
@@ -205,6 +213,50 @@ describe('Ollama simulator', () => {
     // The slot was released: the next request runs.
     const res = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], options: { num_predict: 2 } });
     expect(res.done).toBe(true);
+  });
+
+  it('applies delivery and terminal faults the client can observe', async () => {
+    const { server, ollama } = await sim();
+    const ask = () => ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }], stream: true }).then(collect);
+    server.control.addFault({ kind: 'latency', ms: 60, times: 1 });
+    const started = Date.now();
+    await ask();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    server.control.addFault({ kind: 'drop-mid-stream', afterChunks: 2, times: 1 });
+    await expect(ask()).rejects.toThrow();
+    server.control.addFault({ kind: 'reset', times: 1 });
+    await expect(ask()).rejects.toThrow();
+    server.control.addFault({ kind: 'malformed', times: 1 });
+    await expect(ask()).rejects.toThrow('Did not receive done or success response in stream.');
+    // error-mid-stream before any byte: Ollama can still set the status.
+    server.control.addFault({ kind: 'error-mid-stream', afterChunks: 0, times: 1 });
+    await expect(ask()).rejects.toMatchObject({ status_code: 500 });
+    // Faults match on the model after normalisation and on the last user message.
+    server.control.addFault({ kind: 'status', status: 503, match: { model: 'llama3.2', pattern: '^secret' } });
+    await expect(ollama.chat({ model: 'llama3.2:latest', messages: [{ role: 'user', content: 'secret plan' }] })).rejects.toMatchObject({ status_code: 503 });
+    expect((await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'public plan' }] })).done).toBe(true);
+    expect(server.control.stats()).toMatchObject({ faulted: 6, byModel: { 'llama3.2:latest': 7 } });
+  });
+
+  it('streams thinking before content for thinking models, and refuses think on others', async () => {
+    const { ollama } = await sim({ models: ['qwen3:8b', 'llama3.2'], outputTokens: 8 });
+    const parts = await collect(await ollama.chat({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'why?' }], stream: true }));
+    const firstContent = parts.findIndex((p) => p.message.content !== '');
+    expect(parts.slice(0, firstContent).every((p) => (p.message.thinking ?? '') !== '')).toBe(true);
+    expect(firstContent).toBeGreaterThan(0);
+    const quiet = await ollama.chat({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'why?' }], think: false });
+    expect(quiet.message.thinking).toBeUndefined();
+    await expect(ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }], think: true })).rejects.toMatchObject({
+      status_code: 400,
+      error: '"llama3.2" does not support thinking',
+    });
+  });
+
+  it('refuses bodies over maxBodyBytes with 413', async () => {
+    const { server } = await sim({ maxBodyBytes: 100 });
+    const res = await fetch(`${server.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content: 'x'.repeat(500) }] }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toHaveProperty('error');
   });
 
   it('serves the HTTP control endpoint', async () => {

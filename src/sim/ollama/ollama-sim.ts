@@ -70,6 +70,8 @@ class OllamaService implements SimService {
         maxQueue: Math.max(0, options.maxQueue ?? 512),
         loadTimeMs: options.loadTimeMs ?? 0,
         defaultKeepAliveMs: options.keepAliveMs ?? 5 * 60_000,
+        // Ollama picks 4k on small GPUs; set num_ctx per request to change it.
+        defaultContextLength: 4_096,
       },
       this.lifetime.signal,
     );
