@@ -3,20 +3,25 @@
  * upstream do not share an event loop): `sim-openai`, `sim-ollama`, `bare-proxy <upstream>`,
  * `gateway <openai-url> <ollama-url>`. Reports its URL to the parent over IPC.
  */
-import { startOllamaSim, startOpenAISim } from '../sim/index.js';
-import { validateConfig } from '../config/index.js';
-import { startGateway } from '../server/start-gateway.js';
-import { startBareProxy } from './bare-proxy.js';
+// Imports are per role, so the gateway's process (whose RSS is measured) loads only the gateway.
 
 async function start(role: string, args: string[]): Promise<string> {
   switch (role) {
-    case 'sim-openai':
+    case 'sim-openai': {
+      const { startOpenAISim } = await import('../sim/index.js');
       return (await startOpenAISim({ outputTokens: 32 })).url;
-    case 'sim-ollama':
+    }
+    case 'sim-ollama': {
+      const { startOllamaSim } = await import('../sim/index.js');
       return (await startOllamaSim({ outputTokens: 32, numParallel: 1024, maxQueue: 100_000 })).url;
-    case 'bare-proxy':
+    }
+    case 'bare-proxy': {
+      const { startBareProxy } = await import('./bare-proxy.js');
       return (await startBareProxy({ upstream: args[0] ?? '', model: 'gpt-4o-mini' })).url;
+    }
     case 'gateway': {
+      const { validateConfig } = await import('../config/index.js');
+      const { startGateway } = await import('../server/start-gateway.js');
       const config = validateConfig(
         {
           logging: { level: 'warn' },
@@ -43,3 +48,8 @@ start(role, args).then(
     process.exit(1);
   },
 );
+
+// The parent asks for memory figures while the load runs.
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'memory') process.send?.({ memory: process.memoryUsage() });
+});

@@ -11,6 +11,7 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
+import { GATEWAY_NODE_FLAGS } from '../server/node-flags.js';
 import { closedLoop, firstByteLatency, median, pacedLoad, type LatencySummary } from './load.js';
 
 interface Role {
@@ -24,7 +25,8 @@ const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 300);
 
 async function spawnRole(role: string, args: string[] = []): Promise<Role> {
   const script = fileURLToPath(new URL('./bench-process.js', import.meta.url));
-  const child = fork(script, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = role === 'gateway' ? [...GATEWAY_NODE_FLAGS] : [];
+  const child = fork(script, [role, ...args], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (message: { url: string }) => resolve(message.url));
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));

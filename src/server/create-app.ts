@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { InvalidRequestError, NotFoundError } from '../core/index.js';
 import type { TollgateConfig } from '../config/index.js';
@@ -44,7 +44,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // One line per request comes from the ledger later; fastify's two info lines per request would double it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // Honour a caller's correlation id when it is a sane token; otherwise mint one.
     genReqId: (req) => {

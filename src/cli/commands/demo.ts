@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { validateConfig, type ConfigInput } from '../../config/index.js';
-import { startAnthropicSim, startOllamaSim, startOpenAISim } from '../../sim/index.js';
 import { startGateway } from '../../server/start-gateway.js';
 import { onShutdown, parsePort } from '../shared.js';
 
@@ -10,12 +9,13 @@ export function registerDemoCommand(program: Command): void {
     .description('Start simulated Ollama, OpenAI and Anthropic servers and the gateway wired to them: everything works with no GPU and no keys')
     .option('-p, --port <port>', 'gateway port', parsePort, 4000)
     .action(async (options: { port: number }) => {
+      const { startAnthropicSim, startOllamaSim, startOpenAISim } = await import('../../sim/index.js');
       const [ollama, openai, anthropic] = await Promise.all([
         startOllamaSim({ firstTokenLatencyMs: 120, tokensPerSecond: 45, loadTimeMs: 800, numParallel: 2, maxQueue: 8 }),
         startOpenAISim({ firstTokenLatencyMs: 300, tokensPerSecond: 90 }),
         startAnthropicSim({ firstTokenLatencyMs: 350, tokensPerSecond: 80 }),
       ]);
-      const config = validateConfig(demoConfig(ollama.url, openai.url, anthropic.url), 'demo');
+      const config = validateConfig({ ...demoConfig(ollama.url, openai.url, anthropic.url), logging: { level: 'warn' } }, 'demo');
       const gateway = await startGateway({ config, port: options.port });
       const base = gateway.url;
       console.log(`

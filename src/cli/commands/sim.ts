@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { startAnthropicSim, startOllamaSim, startOpenAISim, type SimServer } from '../../sim/index.js';
+import type { SimServer } from '../../sim/index.js';
 import { onShutdown, parseNumber, parsePort } from '../shared.js';
 
 const KINDS = ['ollama', 'openai', 'anthropic'] as const;
@@ -35,6 +35,8 @@ export function registerSimCommand(program: Command): void {
     .option('--load-time <ms>', 'ollama: model load time on first use', parseNumber)
     .option('--fault <json>', 'a fault spec as JSON, e.g. \'{"kind":"status","status":429,"retryAfter":1}\' (repeatable)', collectJson, [])
     .action(async (kind: Kind, options: SimCommandOptions) => {
+      // Loaded on demand: the simulators' tokenizer tables are large and `serve` never needs them.
+      const { startAnthropicSim, startOllamaSim, startOpenAISim } = await import('../../sim/index.js');
       const common = {
         host: options.host,
         port: options.port ?? (kind === 'ollama' ? 11434 : 0),

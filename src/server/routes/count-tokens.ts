@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { countTokens } from 'gpt-tokenizer';
 import type { ChatCall } from '../../core/index.js';
 import type { ResolvedTarget } from '../../routing/resolve-model.js';
 import { anthropicDialect } from '../dialects/anthropic/anthropic-dialect.js';
@@ -15,12 +14,20 @@ export function registerCountTokensRoute(app: FastifyInstance, deps: { resolveMo
     const parsed = parseAnthropicCountTokensRequest(request.body);
     deps.resolveModel(parsed.call.model); // an unknown model is a 404 here too, as upstream
     reply.header('x-tollgate-estimated', 'true');
-    return { input_tokens: estimateInputTokens(parsed.call) };
+    return { input_tokens: await estimateInputTokens(parsed.call) };
   });
 }
 
+/**
+ * The tokenizer's tables take tens of megabytes: load them on the first count, not at start-up,
+ * so a gateway that never counts never pays for them.
+ */
+let tokenizer: Promise<typeof import('gpt-tokenizer')> | undefined;
+
 /** Tokens of everything the model reads: messages, tool definitions and their schemas. */
-export function estimateInputTokens(call: Pick<ChatCall, 'messages' | 'tools'>): number {
+export async function estimateInputTokens(call: Pick<ChatCall, 'messages' | 'tools'>): Promise<number> {
+  tokenizer ??= import('gpt-tokenizer');
+  const { countTokens } = await tokenizer;
   let text = '';
   for (const message of call.messages) {
     if (message.role === 'system') {
