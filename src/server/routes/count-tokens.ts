@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type * as GptTokenizer from 'gpt-tokenizer';
 import type { ChatCall } from '../../core/index.js';
 import type { ResolvedTarget } from '../../routing/resolve-model.js';
 import { anthropicDialect } from '../dialects/anthropic/anthropic-dialect.js';
@@ -22,7 +23,7 @@ export function registerCountTokensRoute(app: FastifyInstance, deps: { resolveMo
  * The tokenizer's tables take tens of megabytes: load them on the first count, not at start-up,
  * so a gateway that never counts never pays for them.
  */
-let tokenizer: Promise<typeof import('gpt-tokenizer')> | undefined;
+let tokenizer: Promise<typeof GptTokenizer> | undefined;
 
 /** Tokens of everything the model reads: messages, tool definitions and their schemas. */
 export async function estimateInputTokens(call: Pick<ChatCall, 'messages' | 'tools'>): Promise<number> {

@@ -69,15 +69,25 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
+  const until = performance.now() + ms;
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout;
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    // Node timers may fire a fraction of a millisecond early by the monotonic clock; the sims
+    // report durations from that clock, so a configured delay must never come out shorter.
+    const wake = (): void => {
+      const left = until - performance.now();
+      if (left > 0) {
+        timer = setTimeout(wake, Math.max(1, Math.ceil(left)));
+        return;
+      }
       signal.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    };
+    timer = setTimeout(wake, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
