@@ -27,7 +27,8 @@ async function start(role: string, args: string[]): Promise<string> {
           logging: { level: 'warn' },
           providers: {
             openai: { type: 'openai', baseUrl: `${args[0]}/v1`, apiKey: 'bench' },
-            ollama: { type: 'ollama', baseUrl: args[1] },
+            // The simulated host has 1024 slots: the bench measures our overhead, not overflow.
+            ollama: { type: 'ollama', baseUrl: args[1], maxInFlight: 1024, maxQueue: 1024 },
           },
           models: { bench: 'openai/gpt-4o-mini', 'bench-local': 'ollama/llama3.2' },
         },

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { GATEWAY_NODE_FLAGS } from '../server/node-flags.js';
+import { benchRouting } from './route-bench.js';
 import { closedLoop, firstByteLatency, median, pacedLoad, type LatencySummary } from './load.js';
 
 interface Role {
@@ -65,6 +66,9 @@ interface Figures {
 }
 
 async function main(): Promise<void> {
+  // The routing decision alone, in this process before any load starts.
+  const routing = await benchRouting();
+  console.log(`routing decision: median ${(routing.medianNs / 1000).toFixed(2)} µs, p99 ${(routing.p99Ns / 1000).toFixed(2)} µs per request`);
   const openaiSim = await spawnRole('sim-openai');
   const ollamaSim = await spawnRole('sim-ollama');
   const bare = await spawnRole('bare-proxy', [openaiSim.url]);
@@ -137,6 +141,7 @@ async function main(): Promise<void> {
     { target: 'added p99 at 500 req/s ≤ 1.5 ms', value: ms(added('tollgate', 'p99at500')), pass: added('tollgate', 'p99at500') <= 1.5 },
     { target: 'added p99 at 200 req/s (info)', value: ms(added('tollgate', 'p99at200')), pass: true },
     { target: 'added first-byte p50 ≤ 1 ms', value: ms(added('tollgate', 'ttfb')), pass: added('tollgate', 'ttfb') <= 1 },
+    { target: 'routing decision median < 20 µs', value: `${(routing.medianNs / 1000).toFixed(2)} µs (p99 ${(routing.p99Ns / 1000).toFixed(2)} µs)`, pass: routing.medianNs < 20_000 },
     { target: 'gateway peak RSS ≤ 150 MB', value: `${rss.toFixed(0)} MB`, pass: rss <= 150 },
     { target: 'no errors', value: String(names.reduce((sum, name) => sum + figures[name].errors, 0)), pass: names.every((name) => figures[name].errors === 0) },
   ];

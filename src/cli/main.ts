@@ -3,6 +3,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerAdminCommands } from './commands/admin.js';
 
 /** `tollgate <command>`: one file per command under commands/. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -14,5 +15,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerDemoCommand(program);
   registerSimCommand(program);
   registerConfigCommand(program);
+  registerAdminCommands(program);
   await program.parseAsync([...argv]);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routingConfigSchema } from '../routing/routing-config-schema.js';
 
 /**
  * The one schema for `tollgate.yaml`. The config type is inferred from it, so the schema is
@@ -25,8 +26,20 @@ const providerBase = {
   headers: z.record(z.string(), z.string()).optional(),
 };
 
+/**
+ * A local host's capacity, mirroring the server's own limits (Ollama: OLLAMA_NUM_PARALLEL and a
+ * short queue). Past it, requests overflow to the next target instead of waiting: one GPU must
+ * never become the bottleneck that makes callers wait.
+ */
+const localCapacity = {
+  /** Requests running at once on this host (set it to the server's parallel slots). */
+  maxInFlight: z.number().int().positive().default(1),
+  /** Requests allowed to wait for a slot (each for at most the rule's queueWaitMs). */
+  maxQueue: z.number().int().nonnegative().default(2),
+};
+
 export const providerConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ollama'), baseUrl: url.default('http://localhost:11434'), ...providerBase }).strict(),
+  z.object({ type: z.literal('ollama'), baseUrl: url.default('http://localhost:11434'), ...providerBase, ...localCapacity }).strict(),
   z.object({
     type: z.literal('openai'),
     baseUrl: url.default('https://api.openai.com/v1'),
@@ -41,6 +54,7 @@ export const providerConfigSchema = z.discriminatedUnion('type', [
     baseUrl: url,
     apiKey: z.string().optional(),
     ...providerBase,
+    ...localCapacity,
   }).strict(),
   z.object({
     type: z.literal('anthropic'),
@@ -80,8 +94,23 @@ export const configSchema = z.object({
   logging: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().prefault({}),
+  /** Admin API (kill switch, reload). The key may also come from TOLLGATE_ADMIN_KEY. */
+  admin: z.object({
+    key: z.string().min(16, 'expected an admin key of at least 16 characters').optional(),
+  }).strict().prefault({}),
+  /** Circuit breakers, one per target. */
+  execution: z.object({
+    breaker: z.object({
+      /** Consecutive failures that open a target's breaker. */
+      failureThreshold: z.number().int().positive().default(5),
+      /** Seconds an open breaker waits before letting one probe through. */
+      cooldownSeconds: z.number().positive().default(30),
+    }).strict().prefault({}),
+  }).strict().prefault({}),
   /** Upstreams by name. Only these are ever called: no request can name a URL. */
   providers: z.record(providerName, providerConfigSchema).default({}),
+  /** Which target each request goes to, and what happens when it fails. */
+  routing: routingConfigSchema.prefault({}),
   /** Model aliases clients may use as `model`, each pointing at `provider/model`. */
   models: z.record(z.string().min(1), modelAliasSchema).default({}),
 }).strict();

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import { checkRoutingReferences } from '../routing/check-routing-references.js';
 import { configSchema, type ConfigInput, type TollgateConfig } from './config-schema.js';
 
 /** A config that failed to load or validate; `issues` name the path and what was expected. */
@@ -78,6 +79,7 @@ function crossCheck(config: TollgateConfig): string[] {
       problems.push(`models.${alias}.target: provider '${provider}' is not configured (configured: ${known})`);
     }
   }
+  problems.push(...checkRoutingReferences(config));
   return problems;
 }
 
@@ -119,6 +121,7 @@ export function defaultConfigInput(env: Env = process.env): ConfigInput {
   if (env.ANTHROPIC_API_KEY) providers.anthropic = { type: 'anthropic', apiKey: env.ANTHROPIC_API_KEY };
   if (env.OPENAI_API_KEY) providers.openai = { type: 'openai', apiKey: env.OPENAI_API_KEY };
   return {
+    ...(env.TOLLGATE_ADMIN_KEY ? { admin: { key: env.TOLLGATE_ADMIN_KEY } } : {}),
     providers,
     models: {
       'kb-analysis': { target: 'ollama/qwen2.5:7b', numCtx: 8192, description: 'knowledge-base analysis' },

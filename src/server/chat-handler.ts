@@ -3,21 +3,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
   ClientAbortError,
-  ModelNotFoundError,
   ProviderCallError,
   toGatewayError,
   type CallWarning,
-  type ChatModel,
+  type ChatCall,
+  type RequestMeta,
   type StreamPart,
 } from '../core/index.js';
-import type { ResolvedTarget } from '../routing/resolve-model.js';
-import type { ProviderRegistry } from '../execution/provider-registry.js';
-import type { Dialect } from './dialects/dialect.js';
+import { readRequestMeta } from '../routing/request-meta.js';
+import type { ExecutionReport } from '../execution/executor.js';
+import type { Dialect, ParsedChatRequest } from './dialects/dialect.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
 import { SSE_HEADERS, writeWithBackpressure } from './sse.js';
 
 export interface ChatHandlerDeps {
-  readonly resolveModel: (model: string) => ResolvedTarget;
-  readonly registry: ProviderRegistry;
+  readonly runtime: GatewayRuntime;
   readonly logger: Logger;
   readonly now: () => number;
   /** How often to send a keep-alive during upstream silence (model load, long thinking). */
@@ -25,8 +25,8 @@ export interface ChatHandlerDeps {
 }
 
 /**
- * Serves one chat request in the given client dialect: parse → resolve the model → call the
- * provider → answer in the client's dialect (JSON, or SSE written part by part as it arrives).
+ * Serves one chat request in the given client dialect: parse → route → execute the plan (with
+ * fallback) → answer in the client's dialect (JSON, or SSE written part by part as it arrives).
  * The client going away aborts the upstream call.
  */
 export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
@@ -34,33 +34,32 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
 
   return async function handleChat(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const parsed = dialect.parseChatRequest(request.body);
-    const target = deps.resolveModel(parsed.call.model);
-    const model = chatModelFor(deps.registry, target);
-    const call = { ...parsed.call, model: target.modelId, ...(target.ollama ? { ollama: target.ollama } : {}) };
+    const snapshot = deps.runtime.snapshot;
+    const plan = snapshot.router.plan(requestMetaOf(parsed, request), deps.runtime.mode);
     const context = { requestId: request.id, model: parsed.call.model, created: Math.floor(deps.now() / 1000) };
     const abort = abortOnDisconnect(reply);
     const options = { signal: abort.signal, requestId: request.id };
+    reply.header('x-tollgate-rule', headerSafe(plan.rule));
 
     try {
       if (!parsed.stream) {
-        const result = await model.generate(call, options);
-        reply.header('x-tollgate-target', target.ref);
-        const warnings = parsed.warnings.concat(result.warnings);
-        if (warnings.length > 0) reply.header('x-tollgate-warnings', warningsHeader(warnings));
+        const { result, ...report } = await snapshot.executor.generate(plan, parsed.call, options);
+        reply.headers(routeHeaders(report, parsed.warnings.concat(result.warnings)));
         return dialect.chatResponse(result, context);
       }
 
-      const stream = await model.stream(call, options);
-      const iterator = stream[Symbol.asyncIterator]();
-      const first = await iterator.next();
+      const { head, rest, ...report } = await snapshot.executor.stream(plan, parsed.call, options);
+      const start = head[0]?.type === 'stream-start' ? head[0] : undefined;
       const encoder = dialect.createStreamEncoder(context, { includeUsage: parsed.includeUsage });
       const res = reply.raw;
       reply.hijack();
-      const headers: Record<string, string> = { ...SSE_HEADERS, 'x-request-id': request.id, 'x-tollgate-target': target.ref };
-      const warnings = !first.done && first.value.type === 'stream-start' ? parsed.warnings.concat(first.value.warnings) : parsed.warnings;
-      if (warnings.length > 0) headers['x-tollgate-warnings'] = warningsHeader(warnings);
-      res.writeHead(200, headers);
-      await pipeParts(res, first, iterator, encoder, pingIntervalMs).catch((error: unknown) => {
+      res.writeHead(200, {
+        ...SSE_HEADERS,
+        'x-request-id': request.id,
+        'x-tollgate-rule': headerSafe(plan.rule),
+        ...routeHeaders(report, start ? parsed.warnings.concat(start.warnings) : parsed.warnings),
+      });
+      await pipeParts(res, head, rest, encoder, pingIntervalMs).catch((error: unknown) => {
         deps.logger.warn({ reqId: request.id, err: error }, 'stream ended abnormally');
       });
       return reply;
@@ -73,29 +72,53 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
   };
 }
 
-function chatModelFor(registry: ProviderRegistry, target: ResolvedTarget): ChatModel {
-  const provider = registry.get(target.provider);
-  if (!provider) throw new ModelNotFoundError(target.ref, `The provider '${target.provider}' is not configured.`);
-  return provider.chatModel(target.modelId);
+/** Routing input: the caller's metadata plus cheap facts about the request (no tokenizer on the hot path). */
+export function requestMetaOf(parsed: ParsedChatRequest, request: FastifyRequest): RequestMeta {
+  const call = parsed.call;
+  return readRequestMeta({
+    model: call.model,
+    headers: request.headers,
+    metadata: parsed.metadata,
+    hasTools: call.tools !== undefined && call.tools.length > 0,
+    hasImages: call.messages.some((message) => message.role === 'user' && message.content.some((part) => part.type === 'image')),
+    // Only `model: auto` weighs prompt size; ~4 characters per token is close enough to pick a tier.
+    ...(call.model === 'auto' ? { estimatedInputTokens: Math.ceil(textLength(call) / 4) } : {}),
+  });
+}
+
+function textLength(call: ChatCall): number {
+  let length = 0;
+  for (const message of call.messages) {
+    if (message.role === 'system') length += message.content.length;
+    else for (const part of message.content) if (part.type === 'text') length += part.text.length;
+  }
+  return length;
+}
+
+/** `x-tollgate-*` headers that say where the answer came from and how it got there. */
+export function routeHeaders(report: ExecutionReport, warnings: ReadonlyArray<CallWarning>): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-tollgate-target': report.target.ref,
+    'x-tollgate-attempts': String(report.attempts.filter((attempt) => attempt.outcome !== 'skipped').length),
+  };
+  if (report.fallbackReason !== undefined) headers['x-tollgate-fallback'] = headerSafe(report.fallbackReason);
+  if (warnings.length > 0) headers['x-tollgate-warnings'] = warningsHeader(warnings);
+  return headers;
 }
 
 type Encoder = ReturnType<Dialect['createStreamEncoder']>;
 
-async function pipeParts(
-  res: ServerResponse,
-  first: IteratorResult<StreamPart>,
-  iterator: AsyncIterator<StreamPart>,
-  encoder: Encoder,
-  pingIntervalMs: number,
-): Promise<void> {
+async function pipeParts(res: ServerResponse, head: readonly StreamPart[], rest: AsyncIterator<StreamPart>, encoder: Encoder, pingIntervalMs: number): Promise<void> {
   let lastWrite = Date.now();
   const ping = setInterval(() => {
     if (Date.now() - lastWrite >= pingIntervalMs && !res.writableEnded) res.write(encoder.ping());
   }, pingIntervalMs);
   ping.unref();
   let failed = false;
+  let index = 0;
+  const next = async (): Promise<IteratorResult<StreamPart>> => (index < head.length ? { done: false, value: head[index++]! } : rest.next());
   try {
-    let step = first;
+    let step = await next();
     while (!step.done) {
       const part = step.value;
       const text = encoder.encode(part);
@@ -104,7 +127,7 @@ async function pipeParts(
         const written = writeWithBackpressure(res, text);
         if (written !== true && !(await written)) {
           // The client left: stop reading so the provider aborts and frees the upstream.
-          await iterator.return?.();
+          await rest.return?.();
           return;
         }
       }
@@ -112,7 +135,7 @@ async function pipeParts(
         failed = part.type !== 'finish';
         break;
       }
-      step = await iterator.next();
+      step = await next();
     }
     if (step.done && !encoder.ended) {
       // The provider's stream stopped without a finish: tell the client in its dialect rather than
@@ -128,12 +151,12 @@ async function pipeParts(
     if (!res.writableEnded) res.end();
   }
   if (failed) {
-    await iterator.return?.();
+    await rest.return?.();
     return;
   }
   // Finished: read the upstream to its end (normally nothing is left) so its keep-alive
-  // connection goes back to the pool instead of being destroyed.
-  while (!(await iterator.next()).done) {
+  // connection goes back to the pool and the executor releases the slot.
+  while (!(await rest.next()).done) {
     // parts after `finish` carry nothing for the client
   }
 }
@@ -149,12 +172,12 @@ function abortOnDisconnect(reply: FastifyReply): { signal: AbortSignal; dispose:
   return { signal: controller.signal, dispose: () => res.off('close', onClose) };
 }
 
-/** Warnings as one header value: `setting: message; …`, reduced to printable ASCII. */
+/** Warnings as one header value: `setting: message; …`. */
 export function warningsHeader(warnings: ReadonlyArray<CallWarning>): string {
-  return warnings
-    .map((warning) => `${warning.setting}: ${warning.message}`)
-    .join('; ')
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 2000);
+  return headerSafe(warnings.map((warning) => `${warning.setting}: ${warning.message}`).join('; '));
 }
 
+/** Header values must be printable ASCII; keep them short. */
+function headerSafe(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 2000);
+}

@@ -3,9 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { InvalidRequestError, NotFoundError } from '../core/index.js';
-import type { TollgateConfig } from '../config/index.js';
-import { createModelResolver } from '../routing/resolve-model.js';
-import type { ProviderRegistry } from '../execution/provider-registry.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
 import type { Dialect } from './dialects/dialect.js';
 import { openAIDialect } from './dialects/openai/openai-dialect.js';
 import { anthropicDialect } from './dialects/anthropic/anthropic-dialect.js';
@@ -14,10 +12,14 @@ import { normaliseError } from './http-errors.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerEmbeddingRoutes } from './routes/embeddings.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerExplainRoute } from './routes/explain.js';
 
 export interface AppDeps {
-  readonly config: TollgateConfig;
-  readonly registry: ProviderRegistry;
+  /** The live config, providers, router and executor; swapped on reload. */
+  readonly runtime: GatewayRuntime;
+  /** Re-reads and validates the config for `POST /admin/reload` and SIGHUP; absent = reload unsupported. */
+  readonly reloadConfig?: () => Promise<void>;
   readonly logger?: Logger;
   /** Milliseconds since the epoch; injected so tests control time. */
   readonly now?: () => number;
@@ -36,7 +38,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the HTTP app. It does not listen; `serve` (or a test) does. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps;
+  // Settings fixed for the process's life (the listener and its limits); the rest follows reloads.
+  const config = deps.runtime.snapshot.config;
   const logger = deps.logger ?? pino({ level: config.logging.level });
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
@@ -97,14 +100,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).headers(headers).send(body);
   });
 
-  const resolveModel = createModelResolver(config);
-  const chatDeps = { resolveModel, registry: deps.registry, logger, now };
+  const { runtime } = deps;
+  const chatDeps = { runtime, logger, now };
 
   app.post('/v1/chat/completions', { config: { dialect: openAIDialect } }, createChatHandler(openAIDialect, chatDeps));
   app.post('/v1/messages', { config: { dialect: anthropicDialect } }, createChatHandler(anthropicDialect, chatDeps));
-  registerCountTokensRoute(app, { resolveModel });
-  registerEmbeddingRoutes(app, { resolveModel, registry: deps.registry });
-  registerModelRoutes(app, { config, registry: deps.registry, now });
+  registerCountTokensRoute(app, { runtime });
+  registerEmbeddingRoutes(app, { runtime });
+  registerModelRoutes(app, { runtime, now });
+  registerExplainRoute(app, { runtime });
+  registerAdminRoutes(app, { runtime, logger, ...(deps.reloadConfig ? { reloadConfig: deps.reloadConfig } : {}) });
 
   app.get('/health', async () => ({ status: 'ok' }));
 

@@ -11,7 +11,7 @@ let stack: Stack;
 let base: string;
 
 beforeAll(async () => {
-  stack = await startStack({ ollama: { tokensPerSecond: 50 }, config: () => ({ server: { bodyLimit: '64kb' } }) });
+  stack = await startStack({ ollama: { tokensPerSecond: 50 }, config: () => ({ server: { bodyLimit: '64kb' }, routing: { cloudFallback: [] } }) });
   base = stack.gateway.url;
 });
 afterAll(() => stack.close());
@@ -27,6 +27,7 @@ async function post(path: string, body: string, headers: Record<string, string> 
   return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
 }
 
+// No cloud fallback here: these tests are about how one target's failure reaches the client.
 describe('errors in the client dialect', () => {
   it('malformed JSON is a 400 in OpenAI shape on /v1/chat/completions', async () => {
     const { status, json, headers } = await post('/v1/chat/completions', '{"model": "agent", "messages": [');

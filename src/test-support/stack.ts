@@ -33,14 +33,18 @@ export async function startStack(
     startAnthropicSim({ apiKey: 'sim-anthropic-key', ...options.anthropic }),
   ]);
   const urls = { ollama: ollama.url, openai: openai.url, anthropic: anthropic.url };
+  const overrides = options.config?.(urls) ?? {};
   const config = validateConfig(
     {
       logging: { level: 'silent' },
+      ...overrides,
+      // Providers and aliases merge over the defaults, so a test names only what it changes.
       providers: {
         ollama: { type: 'ollama', baseUrl: ollama.url },
         openai: { type: 'openai', baseUrl: `${openai.url}/v1`, apiKey: 'sim-openai-key' },
         anthropic: { type: 'anthropic', baseUrl: anthropic.url, apiKey: 'sim-anthropic-key' },
         'ollama-v1': { type: 'openai-compatible', baseUrl: `${openai.url}/v1` },
+        ...overrides.providers,
       },
       models: {
         'kb-analysis': { target: 'ollama/qwen2.5:7b', numCtx: 8192, keepAlive: '10m' },
@@ -48,8 +52,8 @@ export async function startStack(
         'cloud-fast': 'anthropic/claude-haiku-5-5',
         'cloud-smart': 'openai/gpt-4o',
         embed: 'ollama/nomic-embed-text',
+        ...overrides.models,
       },
-      ...options.config?.(urls),
     },
     'test',
   );

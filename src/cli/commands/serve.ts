@@ -12,12 +12,26 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to bind')
     .action(async (options: { config?: string; port?: number; host?: string }) => {
       const { config, source } = await loadConfig({ path: options.config });
-      const gateway = await startGateway({ config, port: options.port, host: options.host });
+      const reloadable = source !== 'defaults';
+      const gateway = await startGateway({
+        config,
+        port: options.port,
+        host: options.host,
+        ...(reloadable ? { loadConfig: async () => (await loadConfig({ path: source })).config } : {}),
+      });
       const providers = Object.entries(config.providers).map(([name, p]) => `${name} (${p.type} ${p.baseUrl})`);
       console.log(`Tollgate listening on ${gateway.url}`);
       console.log(`  config:    ${source}`);
       console.log(`  providers: ${providers.join(', ') || 'none'}`);
       console.log(`  aliases:   ${Object.keys(config.models).join(', ') || 'none'}`);
+      console.log(`  mode:      ${gateway.runtime.mode}${reloadable ? ` (SIGHUP or \`tollgate reload\` re-reads ${source})` : ''}`);
+      // SIGHUP: re-read the config; a bad file is reported and the running config stays.
+      process.on('SIGHUP', () => {
+        gateway.reload().then(
+          () => console.log('configuration reloaded'),
+          (error: unknown) => console.error(`reload rejected, keeping the running configuration:\n${error instanceof Error ? error.message : String(error)}`),
+        );
+      });
       onShutdown(() => gateway.close());
     });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type * as GptTokenizer from 'gpt-tokenizer';
 import type { ChatCall } from '../../core/index.js';
-import type { ResolvedTarget } from '../../routing/resolve-model.js';
+import type { GatewayRuntime } from '../gateway-runtime.js';
 import { anthropicDialect } from '../dialects/anthropic/anthropic-dialect.js';
 import { parseAnthropicCountTokensRequest } from '../dialects/anthropic/anthropic-count-tokens.js';
 
@@ -10,10 +10,10 @@ import { parseAnthropicCountTokensRequest } from '../dialects/anthropic/anthropi
  * target (Ollama has no such endpoint and routing may change the target); the
  * `x-tollgate-estimated` header says so.
  */
-export function registerCountTokensRoute(app: FastifyInstance, deps: { resolveModel: (model: string) => ResolvedTarget }): void {
+export function registerCountTokensRoute(app: FastifyInstance, deps: { runtime: GatewayRuntime }): void {
   app.post('/v1/messages/count_tokens', { config: { dialect: anthropicDialect } }, async (request, reply) => {
     const parsed = parseAnthropicCountTokensRequest(request.body);
-    deps.resolveModel(parsed.call.model); // an unknown model is a 404 here too, as upstream
+    deps.runtime.snapshot.resolveModel(parsed.call.model); // an unknown model is a 404 here too, as upstream
     reply.header('x-tollgate-estimated', 'true');
     return { input_tokens: await estimateInputTokens(parsed.call) };
   });

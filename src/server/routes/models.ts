@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ModelInfo } from '../../core/index.js';
 import type { TollgateConfig } from '../../config/index.js';
 import type { ProviderRegistry } from '../../execution/provider-registry.js';
+import type { GatewayRuntime } from '../gateway-runtime.js';
 
 /** How long one provider may take to list its models before we answer without it. */
 const LIST_TIMEOUT_MS = 2_000;
@@ -18,9 +19,10 @@ interface ListedModel {
  * `provider/model` for a configured cloud works anyway. Answers in Anthropic's list shape when
  * the caller sends `anthropic-version` (the Anthropic SDK does), else in OpenAI's.
  */
-export function registerModelRoutes(app: FastifyInstance, deps: { config: TollgateConfig; registry: ProviderRegistry; now: () => number }): void {
+export function registerModelRoutes(app: FastifyInstance, deps: { runtime: GatewayRuntime; now: () => number }): void {
   app.get('/v1/models', async (request) => {
-    const models = await listModels(deps);
+    const { config, registry } = deps.runtime.snapshot;
+    const models = await listModels({ config, registry });
     const created = Math.floor(deps.now() / 1000);
     if (request.headers['anthropic-version'] !== undefined) {
       const createdAt = new Date(created * 1000).toISOString();

@@ -1,0 +1,83 @@
+import type { Dispatcher } from 'undici';
+import type { RoutingMode } from '../core/index.js';
+import type { TollgateConfig } from '../config/index.js';
+import { createRouter, type Router } from '../routing/create-router.js';
+import { createModelResolver, type ResolvedTarget } from '../routing/resolve-model.js';
+import { createExecutor, type Executor } from '../execution/executor.js';
+import { ProviderRegistry } from '../execution/provider-registry.js';
+
+/** Everything built from one config. A request takes one snapshot and uses it to the end. */
+export interface GatewaySnapshot {
+  readonly config: TollgateConfig;
+  readonly router: Router;
+  readonly executor: Executor;
+  readonly registry: ProviderRegistry;
+  /** Alias / provider-model lookup for the endpoints that take one target (embeddings, count_tokens). */
+  readonly resolveModel: (model: string) => ResolvedTarget;
+}
+
+/**
+ * The live, swappable state of a running gateway: the current snapshot and the routing mode.
+ * Reload builds a whole new snapshot from a validated config and swaps it in one assignment, so a
+ * request never sees half of each; requests already running finish on the snapshot they took.
+ * The kill switch (`setMode`) survives reloads: an operator's emergency rollback must not be undone
+ * by someone editing the config file.
+ */
+export class GatewayRuntime {
+  private current: GatewaySnapshot;
+  private modeOverride: RoutingMode | undefined;
+  private readonly dispatcher: Dispatcher | undefined;
+
+  constructor(config: TollgateConfig, options: { dispatcher?: Dispatcher } = {}) {
+    this.dispatcher = options.dispatcher;
+    this.current = buildSnapshot(config, this.dispatcher);
+  }
+
+  get snapshot(): GatewaySnapshot {
+    return this.current;
+  }
+
+  /** The mode new requests are routed in. */
+  get mode(): RoutingMode {
+    return this.modeOverride ?? this.current.config.routing.mode;
+  }
+
+  /** The kill switch. `undefined` clears the override and returns to the config's mode. */
+  setMode(mode: RoutingMode | undefined): void {
+    this.modeOverride = mode;
+  }
+
+  get modeOverridden(): boolean {
+    return this.modeOverride !== undefined;
+  }
+
+  /** Swaps in a new (already validated) config. The old providers' pools close once their in-flight requests end. */
+  reload(config: TollgateConfig): void {
+    const old = this.current;
+    this.current = buildSnapshot(config, this.dispatcher);
+    void old.registry.close();
+  }
+
+  async close(): Promise<void> {
+    await this.current.registry.close();
+  }
+}
+
+function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefined): GatewaySnapshot {
+  const registry = ProviderRegistry.fromConfig(config, dispatcher ? { dispatcher } : {});
+  const capacity: Record<string, { maxInFlight: number; maxQueue: number }> = {};
+  for (const [name, provider] of Object.entries(config.providers)) {
+    if (provider.type === 'ollama' || provider.type === 'openai-compatible') {
+      capacity[name] = { maxInFlight: provider.maxInFlight, maxQueue: provider.maxQueue };
+    }
+  }
+  const executor = createExecutor({
+    registry,
+    capacity,
+    breaker: {
+      failureThreshold: config.execution.breaker.failureThreshold,
+      cooldownMs: config.execution.breaker.cooldownSeconds * 1000,
+    },
+  });
+  return { config, registry, executor, router: createRouter(config), resolveModel: createModelResolver(config) };
+}
