@@ -12,6 +12,7 @@ import {
 } from '../core/index.js';
 import { readRequestMeta } from '../routing/request-meta.js';
 import type { ExecutionReport } from '../execution/executor.js';
+import { partsFromResult, ResponseCache, resultFromParts } from '../execution/response-cache.js';
 import type { Dialect, ParsedChatRequest } from './dialects/dialect.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { SSE_HEADERS, writeWithBackpressure } from './sse.js';
@@ -37,14 +38,32 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
     const snapshot = deps.runtime.snapshot;
     const plan = snapshot.router.plan(requestMetaOf(parsed, request), deps.runtime.mode);
     const context = { requestId: request.id, model: parsed.call.model, created: Math.floor(deps.now() / 1000) };
+    reply.header('x-tollgate-rule', headerSafe(plan.rule));
+
+    const cache = plan.cache ? { key: ResponseCache.key(plan.rule, parsed.call), ttlMs: plan.cache.ttlMs } : undefined;
+    const hit = cache ? deps.runtime.responseCache.get(cache.key, cache.ttlMs) : undefined;
+    if (hit) {
+      // Nobody upstream is called: the answer is free, and the headers say where it came from.
+      const headers = { 'x-tollgate-target': hit.ref, 'x-tollgate-attempts': '0', 'x-tollgate-cache': 'hit' };
+      if (!parsed.stream) {
+        reply.headers(headers);
+        return dialect.chatResponse(hit.result, context);
+      }
+      reply.hijack();
+      reply.raw.writeHead(200, { ...SSE_HEADERS, 'x-request-id': request.id, 'x-tollgate-rule': headerSafe(plan.rule), ...headers });
+      await pipeParts(reply.raw, partsFromResult(hit.result), emptyIterator(), dialect.createStreamEncoder(context, { includeUsage: parsed.includeUsage }), pingIntervalMs);
+      return reply;
+    }
+    if (cache) reply.header('x-tollgate-cache', 'miss');
+
     const abort = abortOnDisconnect(reply);
     const options = { signal: abort.signal, requestId: request.id };
-    reply.header('x-tollgate-rule', headerSafe(plan.rule));
 
     try {
       if (!parsed.stream) {
         const { result, ...report } = await snapshot.executor.generate(plan, parsed.call, options);
         reply.headers(routeHeaders(report, parsed.warnings.concat(result.warnings)));
+        if (cache) deps.runtime.responseCache.set(cache.key, result, report.target.ref);
         return dialect.chatResponse(result, context);
       }
 
@@ -58,8 +77,15 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
         'x-request-id': request.id,
         'x-tollgate-rule': headerSafe(plan.rule),
         ...routeHeaders(report, start ? parsed.warnings.concat(start.warnings) : parsed.warnings),
+        ...(cache ? { 'x-tollgate-cache': 'miss' } : {}),
       });
-      await pipeParts(res, head, rest, encoder, pingIntervalMs).catch((error: unknown) => {
+      const onFinished = cache
+        ? (parts: readonly StreamPart[]) => {
+            const result = resultFromParts(parts);
+            if (result) deps.runtime.responseCache.set(cache.key, result, report.target.ref);
+          }
+        : undefined;
+      await pipeParts(res, head, rest, encoder, pingIntervalMs, onFinished).catch((error: unknown) => {
         deps.logger.warn({ reqId: request.id, err: error }, 'stream ended abnormally');
       });
       return reply;
@@ -108,7 +134,16 @@ export function routeHeaders(report: ExecutionReport, warnings: ReadonlyArray<Ca
 
 type Encoder = ReturnType<Dialect['createStreamEncoder']>;
 
-async function pipeParts(res: ServerResponse, head: readonly StreamPart[], rest: AsyncIterator<StreamPart>, encoder: Encoder, pingIntervalMs: number): Promise<void> {
+async function pipeParts(
+  res: ServerResponse,
+  head: readonly StreamPart[],
+  rest: AsyncIterator<StreamPart>,
+  encoder: Encoder,
+  pingIntervalMs: number,
+  /** Called with every part of a stream that finished cleanly (only when the response is cacheable). */
+  onFinished?: (parts: readonly StreamPart[]) => void,
+): Promise<void> {
+  const seen: StreamPart[] | undefined = onFinished ? [] : undefined;
   let lastWrite = Date.now();
   const ping = setInterval(() => {
     if (Date.now() - lastWrite >= pingIntervalMs && !res.writableEnded) res.write(encoder.ping());
@@ -121,6 +156,7 @@ async function pipeParts(res: ServerResponse, head: readonly StreamPart[], rest:
     let step = await next();
     while (!step.done) {
       const part = step.value;
+      seen?.push(part);
       const text = encoder.encode(part);
       if (text.length > 0) {
         lastWrite = Date.now();
@@ -154,11 +190,16 @@ async function pipeParts(res: ServerResponse, head: readonly StreamPart[], rest:
     await rest.return?.();
     return;
   }
+  if (seen) onFinished?.(seen);
   // Finished: read the upstream to its end (normally nothing is left) so its keep-alive
   // connection goes back to the pool and the executor releases the slot.
   while (!(await rest.next()).done) {
     // parts after `finish` carry nothing for the client
   }
+}
+
+function emptyIterator(): AsyncIterator<StreamPart> {
+  return { next: async () => ({ done: true, value: undefined }) };
 }
 
 /** Aborts when the client's connection closes before we finished answering. */

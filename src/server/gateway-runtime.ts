@@ -5,6 +5,7 @@ import { createRouter, type Router } from '../routing/create-router.js';
 import { createModelResolver, type ResolvedTarget } from '../routing/resolve-model.js';
 import { createExecutor, type Executor } from '../execution/executor.js';
 import { ProviderRegistry } from '../execution/provider-registry.js';
+import { ResponseCache } from '../execution/response-cache.js';
 
 /** Everything built from one config. A request takes one snapshot and uses it to the end. */
 export interface GatewaySnapshot {
@@ -27,6 +28,8 @@ export class GatewayRuntime {
   private current: GatewaySnapshot;
   private modeOverride: RoutingMode | undefined;
   private readonly dispatcher: Dispatcher | undefined;
+  /** Exact-match answers for rules that turn caching on; kept across reloads (keys include the rule). */
+  readonly responseCache = new ResponseCache();
 
   constructor(config: TollgateConfig, options: { dispatcher?: Dispatcher } = {}) {
     this.dispatcher = options.dispatcher;

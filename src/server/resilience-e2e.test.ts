@@ -156,3 +156,42 @@ describe('reload', () => {
     expect((await ask(gateway.url, {})).headers.get('x-tollgate-target')).toBe('anthropic/claude-haiku-5-5');
   });
 });
+
+describe('response cache', () => {
+  it('answers a repeated call from the cache, in either dialect and streamed or not, without calling upstream', async () => {
+    const stack = await stackWith({
+      config: () => ({
+        routing: { rules: [{ name: 'faq', match: { task: 'faq' }, targets: ['ollama/phi3', 'anthropic/claude-haiku-5-5'], cache: { ttlSeconds: 60 } }] },
+      }),
+    });
+    const base = stack.gateway.url;
+    const question = { model: 'agent', messages: [{ role: 'user', content: 'What is the refund policy?' }] };
+    const first = await ask(base, { ...question }, { 'x-tollgate-task': 'faq' });
+    const firstText = ((await first.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content;
+    expect(first.headers.get('x-tollgate-cache')).toBe('miss');
+
+    const again = await ask(base, { ...question }, { 'x-tollgate-task': 'faq' });
+    expect(again.headers.get('x-tollgate-cache')).toBe('hit');
+    expect(again.headers.get('x-tollgate-target')).toBe('ollama/phi3');
+    expect(((await again.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe(firstText);
+
+    const streamed = await ask(base, { ...question, stream: true }, { 'x-tollgate-task': 'faq' });
+    expect(streamed.headers.get('x-tollgate-cache')).toBe('hit');
+    const sse = await streamed.text();
+    const text = [...sse.matchAll(/"content":"((?:[^"\\]|\\.)*)"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string).join('');
+    expect(text).toBe(firstText);
+    expect(sse).toMatch(/\[DONE\]/);
+
+    const anthropicDialect = await fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tollgate-task': 'faq' },
+      body: JSON.stringify({ ...question, max_tokens: 32 }),
+    });
+    expect(anthropicDialect.headers.get('x-tollgate-cache')).toBe('hit');
+    expect(stack.ollama.control.stats().requests).toBe(1);
+
+    const different = await ask(base, { ...question, messages: [{ role: 'user', content: 'Another question' }] }, { 'x-tollgate-task': 'faq' });
+    expect(different.headers.get('x-tollgate-cache')).toBe('miss');
+    expect(stack.ollama.control.stats().requests).toBe(2);
+  });
+});
