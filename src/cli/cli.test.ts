@@ -72,4 +72,42 @@ describe('tollgate CLI', () => {
     expect(checked.output).toContain('providers.ollama.baseUrl: expected an http(s) URL');
     expect(checked.output).not.toMatch(/\n\s+at /); // no stack trace
   });
+
+  it('`mode` flips the kill switch of a running gateway, and SIGHUP reloads its config file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+    const file = join(dir, 'tollgate.yaml');
+    const providers = 'providers:\n  ollama: { type: ollama, baseUrl: "http://127.0.0.1:9" }\n  anthropic: { type: anthropic, apiKey: k, baseUrl: "http://127.0.0.1:9" }\n';
+    await writeFile(file, `logging: { level: warn }\nadmin: { key: cli-admin-key-0123456789 }\n${providers}models:\n  first: ollama/phi3\n`);
+    const child = spawn(process.execPath, [bin, 'serve', '-c', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+    });
+
+    const denied = await run(['mode', 'cloud-only', '--url', url, '--admin-key', 'wrong-key-0123456789']);
+    expect(denied.code).toBe(1);
+    expect(denied.output).toMatch(/401/);
+    const set = await run(['mode', 'cloud-only', '--url', url, '--admin-key', 'cli-admin-key-0123456789']);
+    expect(set.output).toContain('mode: cloud-only (overriding the configured auto)');
+    const reset = await run(['mode', 'reset', '--url', url, '--admin-key', 'cli-admin-key-0123456789']);
+    expect(reset.output).toContain('mode: auto');
+
+    const aliases = async () => ((await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((model) => model.id);
+    expect(await aliases()).toContain('first');
+    await writeFile(file, `logging: { level: warn }\nadmin: { key: cli-admin-key-0123456789 }\n${providers}models:\n  second: ollama/phi3\n`);
+    child.kill('SIGHUP');
+    await expect.poll(aliases, { timeout: 5_000 }).toContain('second');
+    await writeFile(file, 'providers: 7\n');
+    child.kill('SIGHUP');
+    await expect.poll(() => output, { timeout: 5_000 }).toMatch(/reload rejected, keeping the running configuration/);
+    expect(await aliases()).toContain('second');
+  });
 });

@@ -66,6 +66,13 @@ export interface Provider {
   /** Undefined when the provider has no embeddings (Anthropic). */
   embeddingModel?(modelId: string): EmbeddingModel;
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
+  /**
+   * Whether the model can be served now without a load that cannot succeed (Ollama: resident on a
+   * host, or pulled there and small enough for its free VRAM). Answers at once from cached state,
+   * never waiting on I/O, and says true while it does not know: a wrong "yes" costs one fallback,
+   * a wrong "no" would send work to the cloud for nothing. Absent = always servable.
+   */
+  canServe?(modelId: string): boolean;
   health(options?: CallOptions): Promise<ProviderHealth>;
   /** Releases pooled connections. */
   close(): Promise<void>;

@@ -136,6 +136,7 @@ describe('executor.generate', () => {
   it.each([
     ['503 queue full', upstreamError('ollama', 'server busy', { status: 503 }), 'upstream_overloaded'],
     ['404 model not found', upstreamError('ollama', 'model "qwen" not found', { status: 404 }), 'model_not_found'],
+    ['connection refused (not running)', upstreamError('ollama', 'connect ECONNREFUSED 127.0.0.1:11434'), 'upstream_unreachable'],
   ])('moves from Ollama to the next target at once on %s (no retry)', async (_name, error, code) => {
     const { executor, local, cloud, clock } = setup();
     local.script('qwen', { error });

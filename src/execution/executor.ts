@@ -341,8 +341,10 @@ class PlanRun {
       }
 
       if (REQUEST_FAULTS.has(error.code)) throw new ExecutionError(this.attempts, error);
-      // A full local queue or a missing model will not change in a backoff: the next target answers sooner.
-      const retryable = error.isRetryable && !(error.code === 'upstream_overloaded' && (provider.kind === 'ollama' || target.local));
+      // A full local queue, a missing model or a local server that is not listening will not change in a
+      // backoff: the next target answers sooner. (Local down must cost milliseconds, not a retry schedule.)
+      const isLocal = provider.kind === 'ollama' || target.local;
+      const retryable = error.isRetryable && !(isLocal && (error.code === 'upstream_overloaded' || error.code === 'upstream_unreachable'));
       if (!retryable || attempt >= retry.maxRetries) return undefined;
       const wait = retryDelay(error, attempt + 1, retry, random);
       if (wait === undefined || now() + wait >= this.deadlineAt) return undefined;

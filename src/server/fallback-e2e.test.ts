@@ -29,6 +29,8 @@ beforeAll(async () => {
         ollama: { type: 'ollama', baseUrl: urls.ollama, maxInFlight: 8, maxQueue: 8 },
         'ollama-down': { type: 'ollama', baseUrl: `http://127.0.0.1:${closedPort}` },
       },
+      // The breaker would otherwise open after five faults and later cases would skip local untested.
+      execution: { breaker: { failureThreshold: 1000 } },
       routing: {
         defaults: {
           timeouts: { attemptMs: 1500, firstTokenMs: 700, totalMs: 6000, queueWaitMs: 100 },
@@ -39,6 +41,7 @@ beforeAll(async () => {
           { name: 'down-first', match: { task: 'down' }, targets: ['ollama-down/qwen2.5:7b', 'anthropic/claude-haiku-5-5'] },
           { name: 'missing-model', match: { task: 'missing' }, targets: ['ollama/not-pulled:7b', 'openai/gpt-4o-mini'] },
           { name: 'anthropic-first', match: { task: 'cloud' }, targets: ['anthropic/claude-haiku-5-5', 'openai/gpt-4o-mini'] },
+          { name: 'cloud-direct', match: { task: 'direct' }, targets: ['anthropic/claude-haiku-5-5'] },
         ],
       },
     }),
@@ -102,6 +105,7 @@ describe.each(['openai', 'anthropic'] as const)('%s dialect', (dialect) => {
       expectComplete(dialect, stream, result);
       expect(result.headers.get('x-tollgate-target')).toBe('anthropic/claude-haiku-5-5');
       expect(result.headers.get('x-tollgate-fallback')).toBeTruthy();
+      expect(stack.ollama.control.stats().requests).toBeGreaterThanOrEqual(1); // the fault really was met
     });
 
     it('local refused (not running) → the cloud answers within milliseconds', async () => {
@@ -135,6 +139,21 @@ describe.each(['openai', 'anthropic'] as const)('%s dialect', (dialect) => {
     });
   });
 
+});
+
+describe('the cost of local being down', () => {
+  it('falling back from a refused local connection adds only milliseconds over calling the cloud directly', async () => {
+    const median = async (task: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i += 1) times.push((await chat('openai', task, false)).ms);
+      return times.sort((a, b) => a - b)[7]!;
+    };
+    await median('direct'); // warm both paths
+    const direct = await median('direct');
+    const viaFallback = await median('down');
+    console.log(`fallback from refused local: +${(viaFallback - direct).toFixed(2)} ms (direct ${direct.toFixed(2)} ms)`);
+    expect(viaFallback - direct).toBeLessThan(10);
+  });
 });
 
 describe('after the first token', () => {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { CallOptions, ModelInfo, Provider } from '../../core/index.js';
+import type { CallOptions, Provider } from '../../core/index.js';
 import { checkHealth } from '../shared/check-health.js';
 import { UpstreamClient } from '../shared/upstream-client.js';
-import { ollamaTagsResponseSchema, ollamaVersionResponseSchema } from './ollama-api.js';
+import { listOllamaModels } from './list-ollama-models.js';
+import { ollamaVersionResponseSchema } from './ollama-api.js';
 import { OllamaChatModel } from './ollama-chat-model.js';
 import { OllamaEmbeddingModel } from './ollama-embedding-model.js';
+import { OllamaHostState } from './ollama-host-state.js';
 
 export interface OllamaSettings {
   /** Instance name from config; default `ollama`. */
@@ -18,7 +20,15 @@ export interface OllamaSettings {
   readonly dispatcher?: Dispatcher;
   /** Id for tool calls Ollama sends without one; injectable for deterministic tests. */
   readonly generateId?: () => string;
+  /** GPU memory of the host in GB (GiB), for `canServe`; unknown = a pulled model counts as servable. */
+  readonly vramGb?: number;
+  /** Minimum time between refreshes of /api/ps and /api/tags for `canServe`; default 5000 ms. */
+  readonly refreshMs?: number;
+  readonly now?: () => number;
 }
+
+/** GPU memory is sold in binary gigabytes (a "24 GB" card has 24 GiB). */
+export const BYTES_PER_VRAM_GB = 1024 ** 3;
 
 /**
  * A provider over Ollama's native API (`/api/chat`, `/api/embed`, `/api/tags`, `/api/version`).
@@ -35,28 +45,29 @@ export function createOllama(settings: OllamaSettings): Provider {
     ...(settings.dispatcher ? { dispatcher: settings.dispatcher } : {}),
   });
   const generateId = settings.generateId ?? (() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`);
+  const state = new OllamaHostState({
+    client,
+    ...(settings.refreshMs !== undefined ? { refreshMs: settings.refreshMs } : {}),
+    ...(settings.vramGb !== undefined ? { vramBytes: settings.vramGb * BYTES_PER_VRAM_GB } : {}),
+    ...(settings.now ? { now: settings.now } : {}),
+  });
 
   return {
     name: client.provider,
     kind: 'ollama',
     chatModel: (modelId) => new OllamaChatModel(modelId, { client, generateId }),
     embeddingModel: (modelId) => new OllamaEmbeddingModel(modelId, client),
-    async listModels(options: CallOptions = {}): Promise<ModelInfo[]> {
-      const { data } = await client.sendForJson({ method: 'GET', path: '/api/tags', signal: options.signal, requestId: options.requestId }, ollamaTagsResponseSchema);
-      return data.models.map((model) => ({
-        id: model.name,
-        ...(model.size !== undefined ? { size: model.size } : {}),
-        ...(model.details?.family !== undefined ? { family: model.details.family } : {}),
-        ...(model.details?.parameter_size !== undefined ? { parameterSize: model.details.parameter_size } : {}),
-        ...(model.details?.quantization_level !== undefined ? { quantization: model.details.quantization_level } : {}),
-        ...(model.modified_at !== undefined ? { modifiedAt: model.modified_at } : {}),
-      }));
-    },
+    listModels: (options: CallOptions = {}) => listOllamaModels(client, options),
+    // Unknown state (not fetched yet, or unreachable) is optimistic: the executor's fallback covers a miss.
+    canServe: (modelId) => state.canServe(modelId) ?? true,
     health: (options: CallOptions = {}) =>
       checkHealth(async () => {
         const { data } = await client.sendForJson({ method: 'GET', path: '/api/version', signal: options.signal }, ollamaVersionResponseSchema);
         return data.version;
       }),
-    close: () => client.close(),
+    close: () => {
+      state.close();
+      return client.close();
+    },
   };
 }

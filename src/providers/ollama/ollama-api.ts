@@ -113,3 +113,17 @@ export const ollamaTagsResponseSchema = z.looseObject({
 });
 
 export const ollamaVersionResponseSchema = z.looseObject({ version: z.string() });
+
+/** `/api/ps`: the models resident right now, with the memory each holds on the GPU. */
+export const ollamaPsResponseSchema = z.looseObject({
+  models: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        model: z.string().optional(),
+        size: z.number().optional(),
+        size_vram: z.number().optional(),
+      }),
+    )
+    .nullish(),
+});
