@@ -38,8 +38,42 @@ const localCapacity = {
   maxQueue: z.number().int().nonnegative().default(2),
 };
 
+/** Where an Ollama provider's requests go: one server, or a pool balanced per call. */
+type OllamaHosts = { readonly baseUrl: string; readonly hosts?: undefined } | { readonly baseUrl?: undefined; readonly hosts: string[] };
+
+/**
+ * One Ollama server (`baseUrl`, default http://localhost:11434) or several serving as one provider
+ * (`hosts`), each call going to the host that has the model loaded, then to the least busy one.
+ * For a pool, `maxInFlight` and `maxQueue` are PER HOST (set them to each server's
+ * OLLAMA_NUM_PARALLEL and queue): the gateway admits `maxInFlight × hosts` requests at once.
+ */
+const ollamaProviderSchema = z
+  .object({
+    type: z.literal('ollama'),
+    baseUrl: url.optional(),
+    /** A pool: at least one base URL; give this or `baseUrl`, not both. */
+    hosts: z.array(url).min(1, 'expected at least one host URL').optional(),
+    /**
+     * GPU memory per host in GB (GiB), for the loadability gate: a pulled model that is not loaded
+     * counts as servable when it fits in this minus what loaded models hold. Unset: pulled is enough.
+     */
+    vramGb: z.number().positive().optional(),
+    /** How stale the gateway lets its view of each host's loaded and pulled models get (read only while requests arrive). */
+    refreshSeconds: z.number().positive().default(5),
+    ...providerBase,
+    ...localCapacity,
+  })
+  .strict()
+  .refine((settings) => settings.baseUrl === undefined || settings.hosts === undefined, {
+    message: 'expected either baseUrl or hosts, not both',
+    path: ['hosts'],
+  })
+  .transform(({ baseUrl, hosts, ...rest }): typeof rest & OllamaHosts =>
+    hosts !== undefined ? { ...rest, hosts } : { ...rest, baseUrl: baseUrl ?? 'http://localhost:11434' },
+  );
+
 export const providerConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ollama'), baseUrl: url.default('http://localhost:11434'), ...providerBase, ...localCapacity }).strict(),
+  ollamaProviderSchema,
   z.object({
     type: z.literal('openai'),
     baseUrl: url.default('https://api.openai.com/v1'),

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Provider } from '../core/index.js';
 import type { ProviderConfig, TollgateConfig } from '../config/index.js';
-import { createAnthropic, createOllama, createOpenAI } from '../providers/index.js';
+import { createAnthropic, createOllama, createOllamaPool, createOpenAI } from '../providers/index.js';
 
 /** The live provider instances, one per configured upstream, keyed by config name. */
 export class ProviderRegistry {
@@ -31,8 +31,12 @@ export class ProviderRegistry {
 export function createProvider(name: string, settings: ProviderConfig, dispatcher?: Dispatcher): Provider {
   const common = { name, headers: settings.headers, ...(dispatcher ? { dispatcher } : {}) };
   switch (settings.type) {
-    case 'ollama':
-      return createOllama({ ...common, baseUrl: settings.baseUrl });
+    case 'ollama': {
+      const hostState = { vramGb: settings.vramGb, refreshMs: settings.refreshSeconds * 1000 };
+      return settings.hosts
+        ? createOllamaPool({ ...common, ...hostState, hosts: settings.hosts, slotsPerHost: settings.maxInFlight })
+        : createOllama({ ...common, ...hostState, baseUrl: settings.baseUrl });
+    }
     case 'openai':
       return createOpenAI({ ...common, baseUrl: settings.baseUrl, apiKey: settings.apiKey, organization: settings.organization, project: settings.project });
     case 'openai-compatible':

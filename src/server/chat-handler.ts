@@ -36,7 +36,7 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
   return async function handleChat(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const parsed = dialect.parseChatRequest(request.body);
     const snapshot = deps.runtime.snapshot;
-    const plan = snapshot.router.plan(requestMetaOf(parsed, request), deps.runtime.mode);
+    const plan = snapshot.router.plan(requestMetaOf(parsed, request), deps.runtime.mode, snapshot.gates);
     const context = { requestId: request.id, model: parsed.call.model, created: Math.floor(deps.now() / 1000) };
     reply.header('x-tollgate-rule', headerSafe(plan.rule));
 

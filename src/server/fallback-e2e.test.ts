@@ -105,7 +105,7 @@ describe.each(['openai', 'anthropic'] as const)('%s dialect', (dialect) => {
       expectComplete(dialect, stream, result);
       expect(result.headers.get('x-tollgate-target')).toBe('anthropic/claude-haiku-5-5');
       expect(result.headers.get('x-tollgate-fallback')).toBeTruthy();
-      expect(stack.ollama.control.stats().requests).toBeGreaterThanOrEqual(1); // the fault really was met
+      expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBeGreaterThanOrEqual(1); // the fault really was met
     });
 
     it('local refused (not running) → the cloud answers within milliseconds', async () => {

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { RoutingMode } from '../core/index.js';
 import type { TollgateConfig } from '../config/index.js';
-import { createRouter, type Router } from '../routing/create-router.js';
+import { createRouter, type PlanGates, type Router } from '../routing/create-router.js';
 import { createModelResolver, type ResolvedTarget } from '../routing/resolve-model.js';
 import { createExecutor, type Executor } from '../execution/executor.js';
 import { ProviderRegistry } from '../execution/provider-registry.js';
@@ -15,6 +15,8 @@ export interface GatewaySnapshot {
   readonly registry: ProviderRegistry;
   /** Alias / provider-model lookup for the endpoints that take one target (embeddings, count_tokens). */
   readonly resolveModel: (model: string) => ResolvedTarget;
+  /** Live checks for router.plan (is the 70B loaded or loadable?), built once with the providers they ask. */
+  readonly gates: PlanGates;
 }
 
 /**
@@ -71,7 +73,9 @@ function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefine
   const capacity: Record<string, { maxInFlight: number; maxQueue: number }> = {};
   for (const [name, provider] of Object.entries(config.providers)) {
     if (provider.type === 'ollama' || provider.type === 'openai-compatible') {
-      capacity[name] = { maxInFlight: provider.maxInFlight, maxQueue: provider.maxQueue };
+      // An Ollama pool's limits are per host; the executor limits the provider as a whole.
+      const hosts = provider.type === 'ollama' && provider.hosts ? provider.hosts.length : 1;
+      capacity[name] = { maxInFlight: provider.maxInFlight * hosts, maxQueue: provider.maxQueue * hosts };
     }
   }
   const executor = createExecutor({
@@ -82,5 +86,12 @@ function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefine
       cooldownMs: config.execution.breaker.cooldownSeconds * 1000,
     },
   });
-  return { config, registry, executor, router: createRouter(config), resolveModel: createModelResolver(config) };
+  return { config, registry, executor, router: createRouter(config), resolveModel: createModelResolver(config), gates: buildGates(registry) };
+}
+
+/** A target is refused only by its own provider's `canServe` (Ollama's loadability); others always pass. */
+function buildGates(registry: ProviderRegistry): PlanGates {
+  // No provider can refuse anything: skip the per-request gate pass entirely.
+  if (!registry.all().some((provider) => provider.canServe !== undefined)) return {};
+  return { canServe: (target) => registry.get(target.provider)?.canServe?.(target.modelId) ?? true };
 }

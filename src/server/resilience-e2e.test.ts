@@ -79,12 +79,12 @@ describe('circuit breaker', () => {
     const base = stack.gateway.url;
     stack.ollama.control.setFaults([{ kind: 'status', status: 500 }]);
     for (let i = 0; i < 3; i += 1) expect((await ask(base, {})).headers.get('x-tollgate-target')).toBe('anthropic/claude-haiku-5-5');
-    expect(stack.ollama.control.stats().requests).toBe(3);
+    expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBe(3);
 
     const skipped = await ask(base, {});
     expect(skipped.headers.get('x-tollgate-target')).toBe('anthropic/claude-haiku-5-5');
     expect(skipped.headers.get('x-tollgate-attempts')).toBe('1'); // only the cloud was tried
-    expect(stack.ollama.control.stats().requests).toBe(3); // the open breaker did not call the dead host
+    expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBe(3); // the open breaker did not call the dead host
     const explained = (await (await fetch(`${base}/v1/route/explain`, { method: 'POST', body: JSON.stringify({ model: 'kb-analysis', messages: [{ role: 'user', content: 'x' }] }) })).json()) as {
       targets: Array<{ ref: string; breaker: string }>;
     };
@@ -109,7 +109,7 @@ describe('kill switch', () => {
     expect(await (await admin({ mode: 'cloud-only' })).json()).toMatchObject({ mode: 'cloud-only', overridden: true });
     const cloud = await ask(base, {});
     expect(cloud.headers.get('x-tollgate-target')).not.toMatch(/^ollama/);
-    expect(stack.ollama.control.stats().requests).toBe(1);
+    expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBe(1);
     expect(await (await admin({ mode: null })).json()).toMatchObject({ mode: 'auto', overridden: false });
     expect((await ask(base, {})).headers.get('x-tollgate-target')).toBe('ollama/qwen2.5:7b');
   });
@@ -188,10 +188,10 @@ describe('response cache', () => {
       body: JSON.stringify({ ...question, max_tokens: 32 }),
     });
     expect(anthropicDialect.headers.get('x-tollgate-cache')).toBe('hit');
-    expect(stack.ollama.control.stats().requests).toBe(1);
+    expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBe(1);
 
     const different = await ask(base, { ...question, messages: [{ role: 'user', content: 'Another question' }] }, { 'x-tollgate-task': 'faq' });
     expect(different.headers.get('x-tollgate-cache')).toBe('miss');
-    expect(stack.ollama.control.stats().requests).toBe(2);
+    expect((stack.ollama.control.stats().byPath['/api/chat'] ?? 0)).toBe(2);
   });
 });

@@ -19,7 +19,7 @@ export function registerServeCommand(program: Command): void {
         host: options.host,
         ...(reloadable ? { loadConfig: async () => (await loadConfig({ path: source })).config } : {}),
       });
-      const providers = Object.entries(config.providers).map(([name, p]) => `${name} (${p.type} ${p.baseUrl})`);
+      const providers = Object.entries(config.providers).map(([name, p]) => `${name} (${p.type} ${'hosts' in p && p.hosts ? p.hosts.join(' + ') : p.baseUrl})`);
       console.log(`Tollgate listening on ${gateway.url}`);
       console.log(`  config:    ${source}`);
       console.log(`  providers: ${providers.join(', ') || 'none'}`);

@@ -144,6 +144,16 @@ export function isConnectionFailure(error: unknown): boolean {
   );
 }
 
+/** Failures that happen before a request could be sent: no upstream ever saw it, so another host may take it. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** The connection was never made (refused, no route, no DNS): safe to send the same call elsewhere. */
+export function isConnectionRefused(error: unknown): boolean {
+  if (!(error instanceof ProviderCallError) || error.code !== 'upstream_unreachable') return false;
+  const cause = error.cause;
+  return cause instanceof Error && 'code' in cause && typeof cause.code === 'string' && NOT_SENT_CODES.has(cause.code);
+}
+
 /** `llama3.2` ≡ `llama3.2:latest`, as Ollama resolves names (the tag after the last path segment). */
 export function normalizeOllamaModelName(name: string): string {
   const trimmed = name.trim();

@@ -15,8 +15,8 @@ export function registerExplainRoute(app: FastifyInstance, deps: { runtime: Gate
     const dialect = query.dialect === 'anthropic' || request.headers['anthropic-version'] !== undefined ? anthropicDialect : openAIDialect;
     const parsed = dialect.parseChatRequest(request.body);
     const meta = requestMetaOf(parsed, request);
-    const { router, executor } = deps.runtime.snapshot;
-    const plan = router.plan(meta, deps.runtime.mode);
+    const { router, executor, gates } = deps.runtime.snapshot;
+    const plan = router.plan(meta, deps.runtime.mode, gates);
     const state = executor.state();
     return {
       meta,
