@@ -142,8 +142,19 @@ class Lease {
   }
 }
 
-/** Calls `fire` after `ms` unless the returned controller is aborted first. */
-function startTimer(sleep: Sleep, ms: number, fire: () => void): AbortController {
+/** A pending timeout; `abort()` cancels it. */
+interface Timer {
+  abort(): void;
+}
+
+/** Calls `fire` after `ms` unless the returned timer is aborted first. */
+function startTimer(sleep: Sleep, ms: number, fire: () => void): Timer {
+  if (sleep === realSleep) {
+    // Production: a plain timer. Cancelling a timers/promises sleep rejects with a DOMException
+    // AbortError (a stack trace per request): it cost 10% of the gateway's CPU under load.
+    const handle = setTimeout(fire, ms);
+    return { abort: () => clearTimeout(handle) };
+  }
   const cancel = new AbortController();
   sleep(ms, cancel.signal).then(() => {
     if (!cancel.signal.aborted) fire();
@@ -152,6 +163,16 @@ function startTimer(sleep: Sleep, ms: number, fire: () => void): AbortController
 }
 
 function noop(): void {}
+
+/**
+ * Aborts `to` when `from` aborts. Used instead of AbortSignal.any, which on Node 20 costs ~6% of
+ * the gateway's CPU (weak references and a finalization registry per call). Both signals live
+ * exactly as long as one request, so the listener needs no removal.
+ */
+function forwardAbort(from: AbortSignal, to: AbortController): void {
+  if (from.aborted) to.abort(from.reason);
+  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
+}
 
 /**
  * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: a provider
@@ -217,7 +238,7 @@ class PlanRun {
   readonly deadline = new AbortController();
   /** Caller's signal + deadline: everything this request does listens to it. */
   readonly signal: AbortSignal;
-  readonly deadlineTimer: AbortController;
+  readonly deadlineTimer: Timer;
   /** Set when a stream took over the deadline timer (it runs until the stream ends). */
   deadlineHandedOver = false;
   private lastError: GatewayError | undefined;
@@ -234,7 +255,14 @@ class PlanRun {
     this.deadlineTimer = startTimer(sleep, plan.timeouts.totalMs, () =>
       this.deadline.abort(timeoutError(`The request did not complete within its deadline of ${plan.timeouts.totalMs} ms.`)),
     );
-    this.signal = options.signal ? AbortSignal.any([options.signal, this.deadline.signal]) : this.deadline.signal;
+    if (options.signal) {
+      const linked = new AbortController();
+      forwardAbort(options.signal, linked);
+      forwardAbort(this.deadline.signal, linked);
+      this.signal = linked.signal;
+    } else {
+      this.signal = this.deadline.signal;
+    }
   }
 
   get callerAborted(): boolean {
@@ -316,7 +344,8 @@ class PlanRun {
 
       const lease = new Lease(breaker, pass, limiter);
       const attemptAbort = new AbortController();
-      const signal = AbortSignal.any([this.signal, attemptAbort.signal]);
+      forwardAbort(this.signal, attemptAbort);
+      const signal = attemptAbort.signal;
       const startedAt = now();
       let error: GatewayError;
       try {
