@@ -3,3 +3,4 @@ export * from './chat-result.js';
 export * from './chat-model.js';
 export * from './errors.js';
 export * from './route-plan.js';
+export * from './trigger.js';

@@ -3,7 +3,9 @@ import {
   GatewayError,
   ModelNotFoundError,
   toGatewayError,
-  type CallOptions,
+  forwardAbort,
+  Trigger,
+  type AbortLike,
   type ChatCall,
   type ChatModel,
   type ChatResult,
@@ -20,6 +22,15 @@ import { CapacityLimiter, type Sleep } from './capacity-limiter.js';
 import { CircuitBreaker, type BreakerPass, type BreakerState, type BreakerVerdict } from './circuit-breaker.js';
 
 /** One try of one target, or the decision not to try it. The ledger stores these as they are. */
+/**
+ * Per-request context for the executor. The caller's signal may be a light Trigger: the executor
+ * only listens to it; every upstream call gets its own real AbortSignal.
+ */
+export interface ExecutionOptions {
+  readonly signal?: AbortLike;
+  readonly requestId?: string;
+}
+
 export interface Attempt {
   /** `provider/model`. */
   readonly ref: string;
@@ -74,14 +85,14 @@ export interface ExecutorState {
 }
 
 export interface Executor {
-  generate(plan: RoutePlan, call: ChatCall, options: CallOptions): Promise<{ result: ChatResult } & ExecutionReport>;
+  generate(plan: RoutePlan, call: ChatCall, options: ExecutionOptions): Promise<{ result: ChatResult } & ExecutionReport>;
   /**
    * Resolves once a target's stream has produced its first content part (text/tool/reasoning delta,
    * or finish): until then failures fall back to the next target. `head` = the parts read so far
    * (stream-start first), `rest` = the remaining parts. After this resolves, failures are in-band
    * `error` parts (no fallback). The consumer must read `rest` to its end or call `return()`.
    */
-  stream(plan: RoutePlan, call: ChatCall, options: CallOptions): Promise<StreamExecution>;
+  stream(plan: RoutePlan, call: ChatCall, options: ExecutionOptions): Promise<StreamExecution>;
   /** Live state for /api/status and tests. */
   state(): ExecutorState;
 }
@@ -164,64 +175,7 @@ function startTimer(sleep: Sleep, ms: number, fire: () => void): Timer {
 
 function noop(): void {}
 
-/**
- * Aborts `to` when `from` aborts. Used instead of AbortSignal.any, which on Node 20 costs ~6% of
- * the gateway's CPU (weak references and a finalization registry per call). Both signals live
- * exactly as long as one request, so the listener needs no removal.
- */
-function forwardAbort(from: AbortLike, to: { abort(reason?: unknown): void }): void {
-  if (from.aborted) to.abort(from.reason);
-  else from.addEventListener('abort', () => to.abort(from.reason), { once: true });
-}
 
-/** What the executor needs of a signal internally; AbortSignal and Trigger both have it. */
-interface AbortLike {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/**
- * An abort signal for the executor's own bookkeeping (the deadline, caller + deadline). A real
- * AbortController costs ~3 µs to create on Node 20 (it was a third of the executor's time); these
- * never reach a provider, so a plain object does. Listeners run once, in order.
- */
-class Trigger implements AbortLike {
-  aborted = false;
-  reason: unknown = undefined;
-  private listeners: Array<() => void> = [];
-
-  /** Lets `trigger.signal.aborted` read like an AbortController's. */
-  get signal(): this {
-    return this;
-  }
-
-  abort(reason?: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
-  }
-
-  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
-    this.listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const index = this.listeners.indexOf(listener);
-    if (index >= 0) this.listeners.splice(index, 1);
-  }
-
-  /** A real AbortSignal following this trigger, for APIs that need one (timers, the capacity queue). */
-  toAbortSignal(): AbortSignal {
-    const controller = new AbortController();
-    forwardAbort(this, controller);
-    return controller.signal;
-  }
-}
 
 /**
  * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: a provider
@@ -297,7 +251,7 @@ class PlanRun {
     private readonly executor: ExecutorCore,
     readonly plan: RoutePlan,
     private readonly call: ChatCall,
-    readonly options: CallOptions,
+    readonly options: ExecutionOptions,
   ) {
     const { now, sleep } = executor;
     this.deadlineAt = now() + plan.timeouts.totalMs;
@@ -370,7 +324,7 @@ class PlanRun {
         try {
           outcome = await limiter.acquire(this.plan.timeouts.queueWaitMs, this.signal.toAbortSignal());
         } catch (error) {
-          if (this.callerAborted) throw abortReason(this.options.signal as AbortSignal);
+          if (this.callerAborted) throw abortReason(this.options.signal as AbortLike);
           if (this.deadline.signal.aborted) {
             this.skip(target, 'deadline', now() - queuedAt, attempt);
             return undefined;
@@ -404,7 +358,7 @@ class PlanRun {
         if (this.callerAborted) {
           // The client left: not the target's fault, and nobody wants another target's answer.
           lease.settle('neutral');
-          throw abortReason(this.options.signal as AbortSignal);
+          throw abortReason(this.options.signal as AbortLike);
         }
         if (this.deadline.signal.aborted) {
           // The deadline may have been eaten by earlier targets: neutral for this one's breaker.
@@ -429,7 +383,7 @@ class PlanRun {
         try {
           await sleep(wait, this.signal.toAbortSignal());
         } catch (sleepError) {
-          if (this.callerAborted) throw abortReason(this.options.signal as AbortSignal);
+          if (this.callerAborted) throw abortReason(this.options.signal as AbortLike);
           if (this.deadline.signal.aborted) return undefined;
           throw sleepError;
         }
@@ -559,7 +513,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 }
 
-function requestIdOf(options: CallOptions): { requestId?: string } {
+function requestIdOf(options: ExecutionOptions): { requestId?: string } {
   return options.requestId !== undefined ? { requestId: options.requestId } : {};
 }
 
@@ -598,7 +552,7 @@ class TrackedStream implements AsyncIterator<StreamPart>, AsyncIterable<StreamPa
       this.ended = true;
       if (this.run.callerAborted) {
         this.settle('neutral');
-        throw abortReason(this.run.options.signal as AbortSignal);
+        throw abortReason(this.run.options.signal as AbortLike);
       }
       const deadlineReason: unknown = this.run.deadline.signal.reason;
       const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);

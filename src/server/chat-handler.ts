@@ -5,6 +5,7 @@ import {
   ClientAbortError,
   ProviderCallError,
   toGatewayError,
+  Trigger,
   type CallWarning,
   type ChatCall,
   type RequestMeta,
@@ -202,9 +203,12 @@ function emptyIterator(): AsyncIterator<StreamPart> {
   return { next: async () => ({ done: true, value: undefined }) };
 }
 
-/** Aborts when the client's connection closes before we finished answering. */
-function abortOnDisconnect(reply: FastifyReply): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
+/**
+ * Aborts when the client's connection closes before we finished answering. A light Trigger, not
+ * an AbortController: the executor only listens to it and gives each upstream call its own signal.
+ */
+function abortOnDisconnect(reply: FastifyReply): { signal: Trigger; dispose: () => void } {
+  const controller = new Trigger();
   const res = reply.raw;
   const onClose = () => {
     if (!res.writableFinished) controller.abort(new ClientAbortError());

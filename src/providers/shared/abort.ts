@@ -6,7 +6,7 @@ import { GatewayError } from '../../core/index.js';
  * a `TimeoutError` DOMException), so the caller gets back exactly what it aborted with; otherwise
  * a DOMException named `AbortError`. Never a ProviderCallError: an abort is not an upstream failure.
  */
-export function abortReason(signal: AbortSignal): Error {
+export function abortReason(signal: { readonly reason: unknown }): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
   return new DOMException('The operation was aborted.', 'AbortError');
