@@ -182,7 +182,7 @@ function noop(): void {}
  * that ignores its signal must not hold the caller past a timeout. A value that arrives after
  * the abort goes to `onLate` (to close a stream nobody will read).
  */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onLate?: (value: T) => void): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortLike, onLate?: (value: T) => void): Promise<T> {
   if (signal.aborted) {
     promise.then(onLate ?? noop, noop);
     return Promise.reject(abortReason(signal));
@@ -224,8 +224,8 @@ interface AttemptContext {
   readonly call: ChatCall;
   readonly target: RouteTarget;
   readonly signal: AbortSignal;
-  /** Aborted (with a timeout GatewayError as reason) by the runner's own timers. */
-  readonly attemptAbort: AbortController;
+  /** Aborted by the runner's timers (reason: a timeout GatewayError), the caller or the deadline; aborting it aborts `signal`. */
+  readonly attemptAbort: Trigger;
   readonly lease: Lease;
   readonly run: PlanRun;
 }
@@ -345,9 +345,12 @@ class PlanRun {
       }
 
       const lease = new Lease(breaker, pass, limiter);
-      const attemptAbort = new AbortController();
+      // One real AbortSignal per attempt, for the upstream request; our own waits listen to the Trigger.
+      const attemptAbort = new Trigger();
       forwardAbort(this.signal, attemptAbort);
-      const signal = attemptAbort.signal;
+      const upstream = new AbortController();
+      forwardAbort(attemptAbort, upstream);
+      const signal = upstream.signal;
       const startedAt = now();
       let error: GatewayError;
       try {
@@ -472,7 +475,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const attemptMs = run.plan.timeouts.attemptMs;
     const timer = startTimer(sleep, attemptMs, () => attemptAbort.abort(timeoutError(`${target.ref} did not answer within ${attemptMs} ms.`)));
     try {
-      const result = await untilAborted(model.generate(call, { signal, ...requestIdOf(run.options) }), signal);
+      const result = await untilAborted(model.generate(call, { signal, ...requestIdOf(run.options) }), attemptAbort);
       lease.settle('success');
       return result;
     } finally {
@@ -489,12 +492,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     );
     let iterator: AsyncIterator<StreamPart> | undefined;
     try {
-      const stream = await untilAborted(model.stream(call, { signal, ...requestIdOf(run.options) }), signal, closeStream);
+      const stream = await untilAborted(model.stream(call, { signal, ...requestIdOf(run.options) }), attemptAbort, closeStream);
       attemptTimer.abort();
       iterator = stream[Symbol.asyncIterator]();
       const head: StreamPart[] = [];
       for (;;) {
-        const step = await untilAborted(iterator.next(), signal);
+        const step = await untilAborted(iterator.next(), attemptAbort);
         if (step.done) throw new GatewayError(502, 'upstream_bad_response', `${target.ref} ended its stream before any content.`, true);
         if (step.value.type === 'error') throw step.value.error;
         head.push(step.value);
