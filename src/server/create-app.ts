@@ -8,6 +8,7 @@ import type { Dialect } from './dialects/dialect.js';
 import { openAIDialect } from './dialects/openai/openai-dialect.js';
 import { anthropicDialect } from './dialects/anthropic/anthropic-dialect.js';
 import { createChatHandler } from './chat-handler.js';
+import { ExecutionError } from '../execution/executor.js';
 import { normaliseError } from './http-errors.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerEmbeddingRoutes } from './routes/embeddings.js';
@@ -91,6 +92,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger[log]({ reqId: request.id, code: gatewayError.code, status: gatewayError.status, err: gatewayError.status >= 500 ? error : undefined }, gatewayError.message);
     const dialect = dialectFor(request);
     const { status, body, headers } = dialect.errorResponse(gatewayError, request.id);
+    if (gatewayError instanceof ExecutionError) {
+      // Every target failed or was skipped: say how many were tried, as successful answers do.
+      headers['x-tollgate-attempts'] = String(gatewayError.attempts.filter((attempt) => attempt.outcome !== 'skipped').length);
+    }
     void reply.code(status).headers(headers).send(body);
   });
 

@@ -133,6 +133,7 @@ describe.each(['openai', 'anthropic'] as const)('%s dialect', (dialect) => {
       stack.anthropic.control.setFaults([{ kind: 'status', status: 529 }]);
       const result = await chat(dialect, 'kb-analysis', stream);
       expect(result.status).toBeGreaterThanOrEqual(500);
+      expect(Number(result.headers.get('x-tollgate-attempts'))).toBeGreaterThanOrEqual(2);
       const body = JSON.parse(result.text) as Record<string, unknown>;
       if (dialect === 'openai') expect(body).toMatchObject({ error: { type: expect.any(String), message: expect.any(String) } });
       else expect(body).toMatchObject({ type: 'error', error: { type: expect.any(String) } });
