@@ -88,8 +88,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!reply.raw.destroyed) reply.raw.destroy();
       return;
     }
-    const log = gatewayError.status >= 500 ? 'error' : 'info';
-    logger[log]({ reqId: request.id, code: gatewayError.code, status: gatewayError.status, err: gatewayError.status >= 500 ? error : undefined }, gatewayError.message);
+    // Our own bugs get the stack; upstream failures and bad requests are facts, logged as one line.
+    const ours = gatewayError.code === 'internal_error';
+    const log = ours ? 'error' : gatewayError.status >= 500 ? 'warn' : 'info';
+    logger[log]({ reqId: request.id, code: gatewayError.code, status: gatewayError.status, ...(ours ? { err: error } : {}) }, gatewayError.message);
     const dialect = dialectFor(request);
     const { status, body, headers } = dialect.errorResponse(gatewayError, request.id);
     if (gatewayError instanceof ExecutionError) {
