@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { InvalidRequestError, NotFoundError } from '../core/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -130,4 +130,3 @@ function dialectFor(request: FastifyRequest): Dialect {
   return request.url.startsWith('/v1/messages') || request.headers['anthropic-version'] !== undefined ? anthropicDialect : openAIDialect;
 }
 
-export type { FastifyInstance, FastifyReply, FastifyRequest };

@@ -3,7 +3,6 @@ import {
   InternalError,
   InvalidRequestError,
   PayloadTooLargeError,
-  UnsupportedMediaTypeError,
   toGatewayError,
 } from '../core/index.js';
 
@@ -18,8 +17,6 @@ export function normaliseError(error: unknown, bodyLimit: number): GatewayError 
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return new PayloadTooLargeError(bodyLimit);
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return new UnsupportedMediaTypeError('unknown');
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' });
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
