@@ -19,12 +19,19 @@ async function start(role: string, args: string[]): Promise<string> {
       const { startBareProxy } = await import('./bare-proxy.js');
       return (await startBareProxy({ upstream: args[0] ?? '', model: 'gpt-4o-mini' })).url;
     }
-    case 'gateway': {
+    case 'gateway':
+    case 'gateway-no-ledger': {
       const { validateConfig } = await import('../config/index.js');
       const { startGateway } = await import('../server/start-gateway.js');
+      const { mkdtemp } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      // The real ledger: a SQLite file with its writer thread, as `tollgate serve` runs it.
+      const dir = await mkdtemp(join(tmpdir(), 'tollgate-bench-'));
       const config = validateConfig(
         {
           logging: { level: 'warn' },
+          ledger: { url: `sqlite:${join(dir, 'ledger.db')}`, spillFile: join(dir, 'spill.jsonl') },
           providers: {
             openai: { type: 'openai', baseUrl: `${args[0]}/v1`, apiKey: 'bench' },
             // The simulated host has 1024 slots: the bench measures our overhead, not overflow.
@@ -34,7 +41,8 @@ async function start(role: string, args: string[]): Promise<string> {
         },
         'bench',
       );
-      return (await startGateway({ config, port: 0 })).url;
+      const store = role === 'gateway-no-ledger' ? (await import('./discarding-ledger-store.js')).createDiscardingLedgerStore() : undefined;
+      return (await startGateway({ config, port: 0, ...(store ? { store } : {}) })).url;
     }
     default:
       throw new Error(`unknown role ${role}`);

@@ -53,7 +53,7 @@ const chatBody = (model: string, stream: boolean) =>
     max_tokens: 64,
   });
 
-type Target = 'direct' | 'bare' | 'tollgate' | 'tollgate→ollama';
+type Target = 'direct' | 'bare' | 'tollgate' | 'tollgate→ollama' | 'tollgate, no ledger';
 
 interface Figures {
   rps: number[];
@@ -73,16 +73,18 @@ async function main(): Promise<void> {
   const ollamaSim = await spawnRole('sim-ollama');
   const bare = await spawnRole('bare-proxy', [openaiSim.url]);
   const gateway = await spawnRole('gateway', [openaiSim.url, ollamaSim.url]);
+  const unledgered = await spawnRole('gateway-no-ledger', [openaiSim.url, ollamaSim.url]);
 
   const targets: Record<Target, { url: string; model: string }> = {
     direct: { url: openaiSim.url, model: 'gpt-4o-mini' },
     bare: { url: bare.url, model: 'gpt-4o-mini' },
     tollgate: { url: gateway.url, model: 'bench' },
     'tollgate→ollama': { url: gateway.url, model: 'bench-local' },
+    'tollgate, no ledger': { url: unledgered.url, model: 'bench' },
   };
   const names = Object.keys(targets) as Target[];
   const empty = (): Figures => ({ rps: [], p50at200: [], p99at200: [], p50at500: [], p99at500: [], ttfb: [], errors: 0 });
-  const figures: Record<Target, Figures> = { direct: empty(), bare: empty(), tollgate: empty(), 'tollgate→ollama': empty() };
+  const figures: Record<Target, Figures> = { direct: empty(), bare: empty(), tollgate: empty(), 'tollgate→ollama': empty(), 'tollgate, no ledger': empty() };
 
   const steps = ROUNDS * names.length * 4;
   const bar = new SingleBar({ format: 'bench [{bar}] {percentage}% | {value}/{total} | {phase}', hideCursor: true }, Presets.shades_classic);
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   const added = (name: Target, key: keyof Omit<Figures, 'errors'>) => m(name, key) - m('direct', key);
   const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-  const table = new Table({ head: ['', 'direct', 'bare proxy', 'tollgate', 'tollgate→ollama'] });
+  const table = new Table({ head: ['', 'direct', 'bare proxy', 'tollgate', 'tollgate→ollama', 'tollgate, no ledger'] });
   table.push(
     ['throughput, 32 conns (req/s)', ...names.map((name) => m(name, 'rps').toFixed(0))],
     ['p50 @200 req/s', ...names.map((name) => ms(m(name, 'p50at200')))],
@@ -137,6 +139,11 @@ async function main(): Promise<void> {
   console.log(table.toString());
 
   const checks = [
+    {
+      target: 'ledger costs ≤ 10% of throughput',
+      value: `${((100 * (m('tollgate, no ledger', 'rps') - m('tollgate', 'rps'))) / m('tollgate, no ledger', 'rps')).toFixed(1)}%`,
+      pass: m('tollgate', 'rps') >= 0.9 * m('tollgate, no ledger', 'rps'),
+    },
     { target: 'throughput ≥ 50% of the bare proxy', value: `${((100 * m('tollgate', 'rps')) / m('bare', 'rps')).toFixed(0)}%`, pass: m('tollgate', 'rps') >= 0.5 * m('bare', 'rps') },
     { target: 'added p99 at 500 req/s ≤ 1.5 ms', value: ms(added('tollgate', 'p99at500')), pass: added('tollgate', 'p99at500') <= 1.5 },
     { target: 'added p99 at 200 req/s (info)', value: ms(added('tollgate', 'p99at200')), pass: true },
@@ -150,8 +157,8 @@ async function main(): Promise<void> {
   console.log(verdicts.toString());
 
   const markdown = [
-    `| | direct | bare proxy | tollgate | tollgate→ollama |`,
-    `|---|---|---|---|---|`,
+    `| | direct | bare proxy | tollgate | tollgate→ollama | tollgate, no ledger |`,
+    `|---|---|---|---|---|---|`,
     `| throughput, 32 connections | ${names.map((name) => `${m(name, 'rps').toFixed(0)} req/s`).join(' | ')} |`,
     `| p50 / p99 @ 200 req/s | ${names.map((name) => `${ms(m(name, 'p50at200'))} / ${ms(m(name, 'p99at200'))}`).join(' | ')} |`,
     `| p50 / p99 @ 500 req/s | ${names.map((name) => `${ms(m(name, 'p50at500'))} / ${ms(m(name, 'p99at500'))}`).join(' | ')} |`,
@@ -166,7 +173,7 @@ async function main(): Promise<void> {
   await writeFile('bench-results/latest.json', JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, figures, rssMb: rss, checks }, null, 2));
   console.log('\nMarkdown (for the README) in bench-results/latest.md');
 
-  for (const role of [gateway, bare, ollamaSim, openaiSim]) role.child.kill();
+  for (const role of [gateway, unledgered, bare, ollamaSim, openaiSim]) role.child.kill();
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,8 @@ import { registerSimCommand } from './commands/sim.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerKeysCommand } from './commands/keys.js';
 
 /** `tollgate <command>`: one file per command under commands/. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -16,5 +18,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSimCommand(program);
   registerConfigCommand(program);
   registerAdminCommands(program);
+  registerReportCommand(program);
+  registerKeysCommand(program);
   await program.parseAsync([...argv]);
 }

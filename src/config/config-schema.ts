@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/routing-config-schema.js';
+import { ledgerConfigSchema } from '../ledger/ledger-config-schema.js';
+import { pricingConfigSchema } from '../pricing/pricing-config-schema.js';
+import { budgetsConfigSchema, rateLimitsConfigSchema } from '../auth/auth-config-schema.js';
 
 /**
  * The one schema for `tollgate.yaml`. The config type is inferred from it, so the schema is
@@ -147,6 +150,14 @@ export const configSchema = z.object({
   routing: routingConfigSchema.prefault({}),
   /** Model aliases clients may use as `model`, each pointing at `provider/model`. */
   models: z.record(z.string().min(1), modelAliasSchema).default({}),
+  /** Where every request's record goes. */
+  ledger: ledgerConfigSchema.prefault({}),
+  /** Cloud list prices (overrides and additions), the reference model for savings, local energy cost. */
+  pricing: pricingConfigSchema.prefault({}),
+  /** Spend limits per key, team and globally. */
+  budgets: budgetsConfigSchema.prefault({}),
+  /** Requests and tokens per minute per key; in memory, or in Redis shared by several gateways. */
+  rateLimits: rateLimitsConfigSchema.prefault({}),
 }).strict();
 
 export type TollgateConfig = z.infer<typeof configSchema>;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { checkRoutingReferences } from '../routing/check-routing-references.js';
+import { checkPricingReferences } from '../pricing/check-pricing-references.js';
 import { configSchema, type ConfigInput, type TollgateConfig } from './config-schema.js';
 
 /** A config that failed to load or validate; `issues` name the path and what was expected. */
@@ -80,6 +81,7 @@ function crossCheck(config: TollgateConfig): string[] {
     }
   }
   problems.push(...checkRoutingReferences(config));
+  problems.push(...checkPricingReferences(config.pricing, config.providers));
   return problems;
 }
 
@@ -113,7 +115,10 @@ function interpolate(value: unknown, env: Env, path: string[], problems: string[
   return value;
 }
 
-/** The embedded defaults: Ollama on localhost, plus each cloud whose API key is in the environment. */
+/**
+ * The embedded defaults: Ollama on localhost, plus each cloud whose API key is in the environment;
+ * the ledger in ./data/tollgate.db unless TOLLGATE_LEDGER_URL says otherwise.
+ */
 export function defaultConfigInput(env: Env = process.env): ConfigInput {
   const providers: NonNullable<ConfigInput['providers']> = {
     ollama: { type: 'ollama', baseUrl: env.OLLAMA_HOST ? normaliseOllamaHost(env.OLLAMA_HOST) : 'http://localhost:11434' },
@@ -122,6 +127,7 @@ export function defaultConfigInput(env: Env = process.env): ConfigInput {
   if (env.OPENAI_API_KEY) providers.openai = { type: 'openai', apiKey: env.OPENAI_API_KEY };
   return {
     ...(env.TOLLGATE_ADMIN_KEY ? { admin: { key: env.TOLLGATE_ADMIN_KEY } } : {}),
+    ...(env.TOLLGATE_LEDGER_URL ? { ledger: { url: env.TOLLGATE_LEDGER_URL } } : {}),
     providers,
     models: {
       'kb-analysis': { target: 'ollama/qwen2.5:7b', numCtx: 8192, description: 'knowledge-base analysis' },

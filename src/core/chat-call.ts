@@ -7,16 +7,32 @@
 /** JSON Schema, as the client sent it. We pass it through; we do not interpret it. */
 export type JsonSchema = Record<string, unknown>;
 
+/**
+ * An Anthropic prompt-cache breakpoint after this block: the prompt up to and including it (tools,
+ * then system, then messages) is written to Anthropic's cache, or read from it when an earlier call
+ * wrote the same prefix. Other providers cache automatically (OpenAI) or not at all (Ollama) and
+ * ignore it, without a warning: caching is an optimisation such a target simply does not offer,
+ * and the answer is the same without it.
+ */
+export interface CacheControl {
+  /** How long the cached prefix lives. Anthropic's default is 5 minutes; a 1-hour write costs more. */
+  readonly ttl?: '5m' | '1h';
+}
+
 /** Plain text. */
 export interface TextPart {
   readonly type: 'text';
   readonly text: string;
+  /** A prompt-cache breakpoint after this text (request side only). */
+  readonly cacheControl?: CacheControl;
 }
 
 /** An image given inline (base64) or by URL. */
 export interface ImagePart {
   readonly type: 'image';
   readonly source: ImageSource;
+  /** A prompt-cache breakpoint after this image. */
+  readonly cacheControl?: CacheControl;
 }
 
 export type ImageSource =
@@ -33,6 +49,8 @@ export interface ToolCallPart {
   readonly name: string;
   /** The arguments as a JSON text, exactly as produced (OpenAI style). */
   readonly arguments: string;
+  /** A prompt-cache breakpoint after this call, in an earlier assistant turn (request side only). */
+  readonly cacheControl?: CacheControl;
 }
 
 /** The result of a tool call, sent back by the client. */
@@ -43,6 +61,8 @@ export interface ToolResultPart {
   readonly toolName?: string;
   readonly content: ReadonlyArray<TextPart | ImagePart>;
   readonly isError?: boolean;
+  /** A prompt-cache breakpoint after this whole result. */
+  readonly cacheControl?: CacheControl;
 }
 
 /** Model reasoning ("thinking") that some providers return and need back unchanged. */
@@ -53,7 +73,16 @@ export interface ReasoningPart {
   readonly signature?: string;
 }
 
-export type SystemMessage = { readonly role: 'system'; readonly content: string };
+export type SystemMessage = {
+  readonly role: 'system';
+  readonly content: string;
+  /**
+   * A prompt-cache breakpoint after this system text. A client's system prompt made of several
+   * blocks with breakpoints between them arrives as one system message per block, so each
+   * breakpoint keeps its place.
+   */
+  readonly cacheControl?: CacheControl;
+};
 export type UserMessage = { readonly role: 'user'; readonly content: ReadonlyArray<TextPart | ImagePart> };
 export type AssistantMessage = {
   readonly role: 'assistant';
@@ -72,6 +101,8 @@ export interface ToolDefinition {
   readonly inputSchema: JsonSchema;
   /** OpenAI/Anthropic strict schema adherence. */
   readonly strict?: boolean;
+  /** A prompt-cache breakpoint after this definition (tools come first in Anthropic's cache order). */
+  readonly cacheControl?: CacheControl;
 }
 
 export type ToolChoice =
@@ -121,6 +152,11 @@ export interface ChatCall {
   readonly user?: string;
   /** Local-model settings from the route. */
   readonly ollama?: OllamaCallOptions;
+  /**
+   * Automatic prompt caching (Anthropic's top-level `cache_control`): the provider places the
+   * breakpoint on the last cacheable block itself, and moves it forward as the conversation grows.
+   */
+  readonly cacheControl?: CacheControl;
 }
 
 /** Per-call context that is not part of the request: cancellation and tracing. */

@@ -17,6 +17,10 @@ import { partsFromResult, ResponseCache, resultFromParts } from '../execution/re
 import type { Dialect, ParsedChatRequest } from './dialects/dialect.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { SSE_HEADERS, writeWithBackpressure } from './sse.js';
+import type { RequestAccount } from './request-account.js';
+import type { BudgetGuard } from '../auth/index.js';
+import { ExecutionError } from '../execution/executor.js';
+import { usageNeedsEstimate } from '../ledger/build-ledger-record.js';
 
 export interface ChatHandlerDeps {
   readonly runtime: GatewayRuntime;
@@ -24,6 +28,8 @@ export interface ChatHandlerDeps {
   readonly now: () => number;
   /** How often to send a keep-alive during upstream silence (model load, long thinking). */
   readonly pingIntervalMs?: number;
+  /** Spend limits: checked before routing; a spent cloud budget may leave only local targets. */
+  readonly budgets?: Pick<BudgetGuard, 'check'>;
 }
 
 /**
@@ -35,9 +41,51 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
   const pingIntervalMs = deps.pingIntervalMs ?? 15_000;
 
   return async function handleChat(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const account = request.account;
+    account?.enter();
+    try {
+      return await serve(request, reply, account);
+    } catch (error) {
+      if (account) {
+        account.error = toGatewayError(error);
+        if (error instanceof ExecutionError) account.attempts = error.attempts;
+      }
+      throw error;
+    } finally {
+      account?.leave();
+    }
+  };
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, account: RequestAccount | undefined): Promise<unknown> {
     const parsed = dialect.parseChatRequest(request.body);
     const snapshot = deps.runtime.snapshot;
-    const plan = snapshot.router.plan(requestMetaOf(parsed, request), deps.runtime.mode, snapshot.gates);
+    const meta = requestMetaOf(parsed, request);
+    let plan = snapshot.router.plan(meta, deps.runtime.mode, snapshot.gates);
+    if (account) {
+      account.stream = parsed.stream;
+      account.requestedModel = parsed.call.model;
+      account.call = parsed.call;
+      account.meta = meta;
+      account.plan = plan;
+      account.addWarnings(parsed.warnings);
+    }
+    if (deps.budgets && request.caller) {
+      const decision = deps.budgets.check(request.caller);
+      if (decision.warnings.length > 0) {
+        reply.header('x-tollgate-budget', headerSafe(decision.warnings.join('; ')));
+        account?.warnings.push(...decision.warnings);
+      }
+      if (!decision.allow) {
+        // A spent cloud budget: keep the local targets when the config says so, else refuse.
+        const local = decision.localOnly ? plan.targets.filter((target) => target.local) : [];
+        if (local.length === 0) throw decision.error;
+        const refused = plan.targets.filter((target) => !target.local).map((target) => ({ ref: target.ref, reason: 'budget-exhausted' }));
+        plan = { ...plan, targets: local, skipped: [...plan.skipped, ...refused] };
+        if (account) account.plan = plan;
+        reply.header('x-tollgate-budget', headerSafe(`${decision.error.message} Served locally.`));
+        account?.warnings.push(`${decision.error.message} Served locally.`);
+      }
+    }
     const context = { requestId: request.id, model: parsed.call.model, created: Math.floor(deps.now() / 1000) };
     reply.header('x-tollgate-rule', headerSafe(plan.rule));
 
@@ -45,6 +93,7 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
     const hit = cache ? deps.runtime.responseCache.get(cache.key, cache.ttlMs) : undefined;
     if (hit) {
       // Nobody upstream is called: the answer is free, and the headers say where it came from.
+      if (account) account.cache = 'hit';
       const headers = { 'x-tollgate-target': hit.ref, 'x-tollgate-attempts': '0', 'x-tollgate-cache': 'hit' };
       if (!parsed.stream) {
         reply.headers(headers);
@@ -52,10 +101,13 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
       }
       reply.hijack();
       reply.raw.writeHead(200, { ...SSE_HEADERS, 'x-request-id': request.id, 'x-tollgate-rule': headerSafe(plan.rule), ...headers });
-      await pipeParts(reply.raw, partsFromResult(hit.result), emptyIterator(), dialect.createStreamEncoder(context, { includeUsage: parsed.includeUsage }), pingIntervalMs);
+      await pipeParts(reply.raw, partsFromResult(hit.result), emptyIterator(), dialect.createStreamEncoder(context, { includeUsage: parsed.includeUsage }), pingIntervalMs, undefined);
       return reply;
     }
-    if (cache) reply.header('x-tollgate-cache', 'miss');
+    if (cache) {
+      reply.header('x-tollgate-cache', 'miss');
+      if (account) account.cache = 'miss';
+    }
 
     const abort = abortOnDisconnect(reply);
     const options = { signal: abort.signal, requestId: request.id };
@@ -64,12 +116,25 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
       if (!parsed.stream) {
         const { result, ...report } = await snapshot.executor.generate(plan, parsed.call, options);
         reply.headers(routeHeaders(report, parsed.warnings.concat(result.warnings)));
+        if (account) {
+          account.report(report);
+          account.usage = result.usage;
+          account.addWarnings(result.warnings);
+          account.response = result.content;
+          if (usageNeedsEstimate(result.usage).output) {
+            for (const part of result.content) account.output.push(part.type === 'tool-call' ? part.name + part.arguments : part.text);
+          }
+        }
         if (cache) deps.runtime.responseCache.set(cache.key, result, report.target.ref);
         return dialect.chatResponse(result, context);
       }
 
       const { head, rest, ...report } = await snapshot.executor.stream(plan, parsed.call, options);
       const start = head[0]?.type === 'stream-start' ? head[0] : undefined;
+      if (account) {
+        account.report(report);
+        if (start) account.addWarnings(start.warnings);
+      }
       const encoder = dialect.createStreamEncoder(context, { includeUsage: parsed.includeUsage });
       const res = reply.raw;
       reply.hijack();
@@ -86,7 +151,7 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
             if (result) deps.runtime.responseCache.set(cache.key, result, report.target.ref);
           }
         : undefined;
-      await pipeParts(res, head, rest, encoder, pingIntervalMs, onFinished).catch((error: unknown) => {
+      await pipeParts(res, head, rest, encoder, pingIntervalMs, account, onFinished).catch((error: unknown) => {
         deps.logger.warn({ reqId: request.id, err: error }, 'stream ended abnormally');
       });
       return reply;
@@ -96,7 +161,7 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
     } finally {
       abort.dispose();
     }
-  };
+  }
 }
 
 /** Routing input: the caller's metadata plus cheap facts about the request (no tokenizer on the hot path). */
@@ -141,6 +206,8 @@ async function pipeParts(
   rest: AsyncIterator<StreamPart>,
   encoder: Encoder,
   pingIntervalMs: number,
+  /** Told the first-token time, the usage, the generated text and a failure after the start. */
+  account: RequestAccount | undefined,
   /** Called with every part of a stream that finished cleanly (only when the response is cacheable). */
   onFinished?: (parts: readonly StreamPart[]) => void,
 ): Promise<void> {
@@ -158,6 +225,7 @@ async function pipeParts(
     while (!step.done) {
       const part = step.value;
       seen?.push(part);
+      if (account) noteStreamPart(account, part);
       const text = encoder.encode(part);
       if (text.length > 0) {
         lastWrite = Date.now();
@@ -177,12 +245,22 @@ async function pipeParts(
     if (step.done && !encoder.ended) {
       // The provider's stream stopped without a finish: tell the client in its dialect rather than
       // leaving it with a stream that just stops (OpenAI clients would see no [DONE] and no error).
-      res.write(encoder.fail(new ProviderCallError({ provider: 'gateway', url: '', message: 'The upstream stream ended before it finished.', code: 'upstream_bad_response' })));
+      const error = new ProviderCallError({ provider: 'gateway', url: '', message: 'The upstream stream ended before it finished.', code: 'upstream_bad_response' });
+      res.write(encoder.fail(error));
       failed = true;
+      if (account) {
+        account.streamFailed = true;
+        account.error = error;
+      }
     }
   } catch (error) {
-    if (!res.destroyed) res.write(encoder.fail(toGatewayError(error)));
+    const gatewayError = toGatewayError(error);
+    if (!res.destroyed) res.write(encoder.fail(gatewayError));
     failed = true;
+    if (account) {
+      account.streamFailed = true;
+      account.error = gatewayError;
+    }
   } finally {
     clearInterval(ping);
     if (!res.writableEnded) res.end();
@@ -196,6 +274,33 @@ async function pipeParts(
   // connection goes back to the pool and the executor releases the slot.
   while (!(await rest.next()).done) {
     // parts after `finish` carry nothing for the client
+  }
+}
+
+/** What the ledger learns from each streamed part. */
+function noteStreamPart(account: RequestAccount, part: StreamPart): void {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta':
+      if (account.ttftMs === null) account.ttftMs = account.elapsed();
+      account.output.push(part.delta);
+      return;
+    case 'tool-call-start':
+      if (account.ttftMs === null) account.ttftMs = account.elapsed();
+      account.output.push(part.name);
+      return;
+    case 'tool-call-delta':
+      account.output.push(part.argumentsDelta);
+      return;
+    case 'finish':
+      account.usage = part.usage;
+      return;
+    case 'error':
+      account.streamFailed = true;
+      account.error = part.error;
+      return;
+    default:
+      return;
   }
 }
 

@@ -15,6 +15,9 @@ import { registerEmbeddingRoutes } from './routes/embeddings.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerExplainRoute } from './routes/explain.js';
+import { RequestAccount, type Accounting } from './request-account.js';
+import type { Authenticator, BudgetGuard, Caller, RateLimiter } from '../auth/index.js';
+import { registerUsageRoutes } from './routes/usage.js';
 
 export interface AppDeps {
   /** The live config, providers, router and executor; swapped on reload. */
@@ -26,12 +29,30 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Request id generator; injected so tests are deterministic. */
   readonly newId?: () => string;
+  /** The ledger and pricing: every model request becomes one record. */
+  readonly accounting: Omit<Accounting, 'logger' | 'now'>;
+  /** Who may call (keys), how much they may spend (budgets) and how fast (rate limits). */
+  readonly auth: GatewayAuth;
+}
+
+export interface GatewayAuth {
+  readonly authenticator: Authenticator;
+  readonly budgets: BudgetGuard;
+  readonly rateLimiter: RateLimiter;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Which client dialect a route speaks; errors are written in it. */
     dialect?: Dialect;
+    /** Routes whose every request gets a ledger record. */
+    ledger?: 'chat' | 'embeddings';
+  }
+  interface FastifyRequest {
+    /** The request's ledger account, on ledgered routes. */
+    account: RequestAccount | undefined;
+    /** Who is calling, once authenticated (ledgered routes). */
+    caller: Caller | undefined;
   }
 }
 
@@ -77,12 +98,42 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  const { authenticator, rateLimiter } = deps.auth;
+  const accounting: Accounting = {
+    ...deps.accounting,
+    logger,
+    now,
+    // Tokens per minute are charged once the call's tokens are known.
+    onRecorded: (record, caller) => {
+      const tokens = record.tokens.inputUncached + record.tokens.cacheRead + record.tokens.cacheWrite + record.tokens.outputText + record.tokens.outputReasoning;
+      if (caller && tokens > 0) void rateLimiter.recordTokens(caller, tokens);
+    },
+  };
+  app.decorateRequest('account', undefined);
+  app.decorateRequest('caller', undefined);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const { ledger: endpoint, dialect } = request.routeOptions.config;
+    if (!endpoint || !dialect) return;
+    // Created before anything can fail, so a refused or malformed request is recorded too.
+    const account = new RequestAccount(accounting, request.id, dialect.name, endpoint, reply);
+    request.account = account;
+    const apiKey = request.headers['x-api-key'];
+    const caller = await authenticator.authenticate({
+      ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}),
+      ...(typeof apiKey === 'string' ? { xApiKey: apiKey } : {}),
+      remoteAddress: request.socket.remoteAddress,
+    });
+    request.caller = caller;
+    account.caller = caller;
+    account.keyId = caller.keyId;
+    account.team = caller.team;
+    await rateLimiter.admit(caller);
   });
 
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = normaliseError(error, bodyLimit);
+    if (request.account && !request.account.error) request.account.error = gatewayError;
     if (gatewayError.code === 'client_aborted') {
       logger.info({ reqId: request.id }, 'client closed the connection');
       if (!reply.raw.destroyed) reply.raw.destroy();
@@ -108,14 +159,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const { runtime } = deps;
-  const chatDeps = { runtime, logger, now };
+  const chatDeps = { runtime, logger, now, budgets: deps.auth.budgets, rateLimiter };
 
-  app.post('/v1/chat/completions', { config: { dialect: openAIDialect } }, createChatHandler(openAIDialect, chatDeps));
-  app.post('/v1/messages', { config: { dialect: anthropicDialect } }, createChatHandler(anthropicDialect, chatDeps));
+  app.post('/v1/chat/completions', { config: { dialect: openAIDialect, ledger: 'chat' } }, createChatHandler(openAIDialect, chatDeps));
+  app.post('/v1/messages', { config: { dialect: anthropicDialect, ledger: 'chat' } }, createChatHandler(anthropicDialect, chatDeps));
   registerCountTokensRoute(app, { runtime });
   registerEmbeddingRoutes(app, { runtime });
   registerModelRoutes(app, { runtime, now });
   registerExplainRoute(app, { runtime });
+  registerUsageRoutes(app, { runtime, ledger: deps.accounting.ledger, now, monthlyAmortizationUsd: () => runtime.snapshot.priceBook.monthlyAmortizationUsd() });
   registerAdminRoutes(app, { runtime, logger, ...(deps.reloadConfig ? { reloadConfig: deps.reloadConfig } : {}) });
 
   app.get('/health', async () => ({ status: 'ok' }));

@@ -3,9 +3,11 @@ import type { RoutingMode } from '../core/index.js';
 import type { TollgateConfig } from '../config/index.js';
 import { createRouter, type PlanGates, type Router } from '../routing/create-router.js';
 import { createModelResolver, type ResolvedTarget } from '../routing/resolve-model.js';
+import { localProviderTest } from '../routing/resolve-route-target.js';
 import { createExecutor, type Executor } from '../execution/executor.js';
 import { ProviderRegistry } from '../execution/provider-registry.js';
 import { ResponseCache } from '../execution/response-cache.js';
+import { EMPTY_PRICE_CATALOG, priceBookFrom, type PriceBook, type PriceCatalog } from '../pricing/index.js';
 
 /** Everything built from one config. A request takes one snapshot and uses it to the end. */
 export interface GatewaySnapshot {
@@ -17,6 +19,10 @@ export interface GatewaySnapshot {
   readonly resolveModel: (model: string) => ResolvedTarget;
   /** Live checks for router.plan (is the 70B loaded or loadable?), built once with the providers they ask. */
   readonly gates: PlanGates;
+  /** Whether a provider runs on our own hardware (costs energy, not tokens). */
+  readonly isLocal: (provider: string) => boolean;
+  /** Prices from this config's `pricing` over the built-in catalogue. */
+  readonly priceBook: PriceBook;
 }
 
 /**
@@ -33,9 +39,24 @@ export class GatewayRuntime {
   /** Exact-match answers for rules that turn caching on; kept across reloads (keys include the rule). */
   readonly responseCache = new ResponseCache();
 
-  constructor(config: TollgateConfig, options: { dispatcher?: Dispatcher } = {}) {
+  private readonly catalog: PriceCatalog;
+  private readonly onUnknownPrice: ((ref: string, warning: string) => void) | undefined;
+
+  constructor(config: TollgateConfig, options: { dispatcher?: Dispatcher; catalog?: PriceCatalog; onUnknownPrice?: (ref: string, warning: string) => void } = {}) {
     this.dispatcher = options.dispatcher;
-    this.current = buildSnapshot(config, this.dispatcher);
+    this.catalog = options.catalog ?? EMPTY_PRICE_CATALOG;
+    this.onUnknownPrice = options.onUnknownPrice;
+    this.current = this.build(config);
+  }
+
+  private build(config: TollgateConfig): GatewaySnapshot {
+    const priceBook = priceBookFrom({
+      config: config.pricing,
+      providers: config.providers,
+      catalog: this.catalog,
+      ...(this.onUnknownPrice ? { onUnknownPrice: this.onUnknownPrice } : {}),
+    });
+    return { ...buildSnapshot(config, this.dispatcher), priceBook };
   }
 
   get snapshot(): GatewaySnapshot {
@@ -59,7 +80,7 @@ export class GatewayRuntime {
   /** Swaps in a new (already validated) config. The old providers' pools close once their in-flight requests end. */
   reload(config: TollgateConfig): void {
     const old = this.current;
-    this.current = buildSnapshot(config, this.dispatcher);
+    this.current = this.build(config);
     void old.registry.close();
   }
 
@@ -68,7 +89,7 @@ export class GatewayRuntime {
   }
 }
 
-function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefined): GatewaySnapshot {
+function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefined): Omit<GatewaySnapshot, 'priceBook'> {
   const registry = ProviderRegistry.fromConfig(config, dispatcher ? { dispatcher } : {});
   const capacity: Record<string, { maxInFlight: number; maxQueue: number }> = {};
   for (const [name, provider] of Object.entries(config.providers)) {
@@ -86,7 +107,15 @@ function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefine
       cooldownMs: config.execution.breaker.cooldownSeconds * 1000,
     },
   });
-  return { config, registry, executor, router: createRouter(config), resolveModel: createModelResolver(config), gates: buildGates(registry) };
+  return {
+    config,
+    registry,
+    executor,
+    router: createRouter(config),
+    resolveModel: createModelResolver(config),
+    gates: buildGates(registry),
+    isLocal: localProviderTest(config),
+  };
 }
 
 /** A target is refused only by its own provider's `canServe` (Ollama's loadability); others always pass. */

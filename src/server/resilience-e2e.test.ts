@@ -132,6 +132,7 @@ describe('reload', () => {
         file,
         [
           'logging: { level: silent }',
+          'ledger: { url: ":memory:" }',
           'providers:',
           `  ollama: { type: ollama, baseUrl: "${ollama.url}" }`,
           `  anthropic: { type: anthropic, baseUrl: "${anthropic.url}", apiKey: k }`,

@@ -4,12 +4,20 @@ import pino, { type Logger } from 'pino';
 import type { TollgateConfig } from '../config/index.js';
 import { createApp } from './create-app.js';
 import { GatewayRuntime } from './gateway-runtime.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
+import { openLedgerStore } from '../ledger/store/index.js';
+import { loadPriceCatalog } from '../pricing/index.js';
+import { createAuthenticator, createBudgetGuard, createRateLimiter } from '../auth/index.js';
+import type { RecordPricing } from '../ledger/build-ledger-record.js';
 
 export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly app: FastifyInstance;
   readonly runtime: GatewayRuntime;
+  /** Every request's record goes here (group commit over the configured store). */
+  readonly ledger: Ledger;
   /** Re-reads the config (when started with a loader) and swaps it in; throws ConfigError and keeps the old one if it is bad. */
   reload(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream pools. */
@@ -24,10 +32,43 @@ export async function startGateway(options: {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** An already open store (tests, benchmarks); default: open `ledger.url`. Closed by the gateway either way. */
+  store?: LedgerStore;
 }): Promise<RunningGateway> {
   const { config } = options;
   const logger = options.logger ?? pino({ level: config.logging.level });
-  const runtime = new GatewayRuntime(config);
+  const warned = new Set<string>();
+  const runtime = new GatewayRuntime(config, {
+    catalog: await loadPriceCatalog(),
+    onUnknownPrice: (ref, warning) => {
+      if (!warned.has(ref)) logger.warn({ target: ref }, warning);
+      warned.add(ref);
+    },
+  });
+
+  const store = options.store ?? (await openLedgerStore(config.ledger.url));
+  await store.migrate();
+  const ledger = new Ledger({
+    store,
+    logger,
+    batchSize: config.ledger.batchSize,
+    flushIntervalMs: config.ledger.flushIntervalMs,
+    maxPending: config.ledger.maxPending,
+    spillFile: config.ledger.spillFile,
+  });
+  await ledger.replaySpill();
+  const budgets = createBudgetGuard({ store, config: config.budgets, logger, pendingRecords: () => ledger.pendingRecords() });
+  await budgets.start();
+  const rateLimiter = createRateLimiter({ config: config.rateLimits, logger });
+  ledger.observe((record) => budgets.observe(record));
+  const pruneTimer = config.ledger.storePayloads ? startPayloadPruning(store, config.ledger.payloadRetentionDays, logger) : undefined;
+
+  // Prices follow config reloads: each record is priced by the snapshot current when it is built.
+  const pricing: RecordPricing = {
+    cost: (...args) => runtime.snapshot.priceBook.cost(...args),
+    referenceFor: (...args) => runtime.snapshot.priceBook.referenceFor(...args),
+    referenceCost: (...args) => runtime.snapshot.priceBook.referenceCost(...args),
+  };
   const loader = options.loadConfig;
   const reload = async (): Promise<void> => {
     if (!loader) throw new Error('This gateway was started without a config source to reload from.');
@@ -35,7 +76,13 @@ export async function startGateway(options: {
     runtime.reload(next);
     logger.info({ providers: Object.keys(next.providers), rules: next.routing.rules?.length ?? 'default policy' }, 'configuration reloaded');
   };
-  const app = await createApp({ runtime, logger, ...(loader ? { reloadConfig: reload } : {}) });
+  const app = await createApp({
+    runtime,
+    logger,
+    accounting: { ledger, pricing, storePayloads: config.ledger.storePayloads },
+    auth: { authenticator: createAuthenticator({ store }), budgets, rateLimiter },
+    ...(loader ? { reloadConfig: reload } : {}),
+  });
   await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -45,6 +92,7 @@ export async function startGateway(options: {
     port: address.port,
     app,
     runtime,
+    ledger,
     reload,
     close: () => {
       closing ??= (async () => {
@@ -54,10 +102,32 @@ export async function startGateway(options: {
           await app.close();
         } finally {
           clearTimeout(grace);
+          if (pruneTimer) clearInterval(pruneTimer);
+          budgets.close();
           await runtime.close();
+          // Every answered request is recorded before the store goes away.
+          await ledger.close();
+          await rateLimiter.close();
+          await store.close();
         }
       })();
       return closing;
     },
   };
+}
+
+/** Erases stored prompts and responses past their retention, hourly; records stay. */
+function startPayloadPruning(store: LedgerStore, retentionDays: number, logger: Logger): NodeJS.Timeout {
+  const prune = () => {
+    store.prunePayloads(Date.now() - retentionDays * 86_400_000).then(
+      (count) => {
+        if (count > 0) logger.info({ records: count, retentionDays }, 'ledger: erased prompts and responses past retention');
+      },
+      (error: unknown) => logger.error({ err: error }, 'ledger: pruning stored prompts failed'),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return timer;
 }

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { validateConfig, type ConfigInput } from '../config/index.js';
 import { startAnthropicSim, startOllamaSim, startOpenAISim, type SimServer } from '../sim/index.js';
@@ -6,6 +8,8 @@ import { startGateway, type RunningGateway } from '../server/start-gateway.js';
 type OllamaSimOptions = NonNullable<Parameters<typeof startOllamaSim>[0]>;
 type OpenAISimOptions = NonNullable<Parameters<typeof startOpenAISim>[0]>;
 type AnthropicSimOptions = NonNullable<Parameters<typeof startAnthropicSim>[0]>;
+
+let stacks = 0;
 
 export interface Stack {
   readonly gateway: RunningGateway;
@@ -37,6 +41,8 @@ export async function startStack(
   const config = validateConfig(
     {
       logging: { level: 'silent' },
+      // A throwaway ledger per stack; a test that cares about the store passes its own `ledger`.
+      ledger: { url: ':memory:', spillFile: join(tmpdir(), `tollgate-spill-${process.pid}-${++stacks}.jsonl`), flushIntervalMs: 10 },
       ...overrides,
       // Providers and aliases merge over the defaults, so a test names only what it changes.
       providers: {

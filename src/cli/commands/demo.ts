@@ -15,7 +15,8 @@ export function registerDemoCommand(program: Command): void {
         startOpenAISim({ firstTokenLatencyMs: 300, tokensPerSecond: 90 }),
         startAnthropicSim({ firstTokenLatencyMs: 350, tokensPerSecond: 80 }),
       ]);
-      const config = validateConfig({ ...demoConfig(ollama.url, openai.url, anthropic.url), logging: { level: 'warn' } }, 'demo');
+      // The demo keeps its ledger in memory: nothing it records is real spend.
+      const config = validateConfig({ ...demoConfig(ollama.url, openai.url, anthropic.url), logging: { level: 'warn' }, ledger: { url: ':memory:' } }, 'demo');
       const gateway = await startGateway({ config, port: options.port });
       const base = gateway.url;
       console.log(`
@@ -38,6 +39,10 @@ Try:
     -d '{"model":"agent","max_tokens":200,"messages":[{"role":"user","content":"Plan the next step"}]}'
   curl -s ${base}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"anthropic/claude-haiku-5-5","messages":[{"role":"user","content":"Hi from the OpenAI dialect"}]}'
+
+Then see what it cost and saved (the ledger is in memory for the demo):
+  curl -s '${base}/api/usage?since=1h&by=target'
+  curl -s '${base}/api/savings?since=1d'
 
   Or point an SDK at it:  OpenAI({ baseURL: '${base}/v1', apiKey: 'any' })
                           Anthropic({ baseURL: '${base}', apiKey: 'any' })

@@ -7,14 +7,19 @@ import { z } from 'zod';
 
 export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
-export type AnthropicTextBlock = { type: 'text'; text: string };
-export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource };
+/** A prompt-cache breakpoint; `ephemeral` is the only type. Without `ttl` the API uses 5m. */
+export type AnthropicCacheControl = { type: 'ephemeral'; ttl?: '5m' | '1h' };
+/** Spread into a block that may carry a breakpoint. */
+type Cacheable = { cache_control?: AnthropicCacheControl };
+
+export type AnthropicTextBlock = { type: 'text'; text: string } & Cacheable;
+export type AnthropicImageBlock = { type: 'image'; source: AnthropicImageSource } & Cacheable;
 
 export type AnthropicContentBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>; is_error?: boolean }
+  | ({ type: 'tool_use'; id: string; name: string; input: Record<string, unknown> } & Cacheable)
+  | ({ type: 'tool_result'; tool_use_id: string; content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>; is_error?: boolean } & Cacheable)
   | { type: 'thinking'; thinking: string; signature: string };
 
 export interface AnthropicMessage {
@@ -32,8 +37,9 @@ export interface AnthropicRequest {
   /** Required by the API. */
   max_tokens: number;
   messages: AnthropicMessage[];
-  system?: string;
-  tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown>; strict?: boolean }>;
+  /** A string, or text blocks when a cache breakpoint sits in the system prompt. */
+  system?: string | AnthropicTextBlock[];
+  tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown>; strict?: boolean } & Cacheable>;
   tool_choice?: AnthropicToolChoice;
   temperature?: number;
   top_p?: number;
@@ -46,6 +52,8 @@ export interface AnthropicRequest {
     effort?: 'low' | 'medium' | 'high' | 'xhigh' | 'max';
     format?: { type: 'json_schema'; schema: Record<string, unknown> };
   };
+  /** Automatic caching: the API puts the breakpoint on the last cacheable block. */
+  cache_control?: AnthropicCacheControl;
 }
 
 export const anthropicUsageSchema = z.looseObject({

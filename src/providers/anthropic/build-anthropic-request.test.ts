@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCall } from '../../core/index.js';
+import { fixture } from '../shared/testing/test-server.js';
 import { buildAnthropicRequest, JSON_MODE_INSTRUCTION } from './build-anthropic-request.js';
 
 const base: ChatCall = { model: 'alias', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] };
@@ -75,5 +76,56 @@ describe('buildAnthropicRequest', () => {
     const { body } = buildAnthropicRequest('m', { ...base, reasoningEffort: 'none', responseFormat: { type: 'json', schema: {} } }, mode);
     expect(body.thinking).toEqual({ type: 'disabled' });
     expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: {} } });
+  });
+
+  it('sends prompt-cache breakpoints where they were given: tools, system blocks, tool results, top level (fixture)', async () => {
+    const call: ChatCall = {
+      model: 'cloud-fast',
+      maxOutputTokens: 1024,
+      messages: [
+        { role: 'system', content: 'You are a weather assistant. Answer in one sentence.', cacheControl: { ttl: '1h' } },
+        { role: 'system', content: 'Today is Monday.' },
+        { role: 'user', content: [{ type: 'text', text: 'What is the weather in Tokyo?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Let me check.' },
+            { type: 'tool-call', id: 'toolu_01A', name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_01A', content: [{ type: 'text', text: '11C, light rain' }], cacheControl: {} }] },
+        { role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] },
+      ],
+      tools: [
+        { name: 'get_time', inputSchema: { type: 'object', properties: { zone: { type: 'string' } } } },
+        {
+          name: 'get_weather',
+          description: 'Current weather for a city',
+          inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          cacheControl: { ttl: '1h' },
+        },
+      ],
+      cacheControl: {},
+    };
+    const expected: unknown = JSON.parse(await fixture(new URL('./__fixtures__/messages-request-cache-control.json', import.meta.url)));
+    const { body, warnings } = buildAnthropicRequest('claude-haiku-5-5', call, mode);
+    expect(body).toEqual(expected);
+    expect(warnings).toEqual([]);
+  });
+
+  it('keeps the system a string without breakpoints, and puts the JSON-mode instruction after cached system blocks', () => {
+    const system = (messages: ChatCall['messages']) => buildAnthropicRequest('m', { ...base, messages: [...messages, ...base.messages], responseFormat: { type: 'json' } }, mode).body.system;
+    expect(system([{ role: 'system', content: 'A' }])).toBe(`A\n\n${JSON_MODE_INSTRUCTION}`);
+    expect(system([{ role: 'system', content: 'A', cacheControl: {} }])).toEqual([
+      { type: 'text', text: 'A', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: JSON_MODE_INSTRUCTION },
+    ]);
+  });
+
+  it('passes more than 4 breakpoints on as given, without a warning: the upstream 400 names the rule', () => {
+    const content = Array.from({ length: 5 }, (_, k) => ({ type: 'text' as const, text: `part ${k}`, cacheControl: {} }));
+    const { body, warnings } = buildAnthropicRequest('m', { ...base, messages: [{ role: 'user', content }] }, mode);
+    expect(body.messages[0]?.content.filter((block) => 'cache_control' in block)).toHaveLength(5);
+    expect(warnings).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { CallWarning, ChatCall, ReasoningEffort } from '../../core/index.js';
-import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
+import { convertToAnthropicMessages, toAnthropicCacheControl } from './convert-to-anthropic-messages.js';
 import type { AnthropicRequest, AnthropicToolChoice } from './anthropic-api.js';
 
 export interface AnthropicRequestMode {
@@ -25,6 +25,7 @@ export function buildAnthropicRequest(modelId: string, call: ChatCall, mode: Ant
       ...(tool.description !== undefined ? { description: tool.description } : {}),
       input_schema: tool.inputSchema,
       ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+      ...toAnthropicCacheControl(tool.cacheControl),
     }));
     const toolChoice = mapToolChoice(call);
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
@@ -35,7 +36,10 @@ export function buildAnthropicRequest(modelId: string, call: ChatCall, mode: Ant
     if (format.schema !== undefined) {
       body.output_config = { format: { type: 'json_schema', schema: format.schema } };
     } else {
-      system = system === undefined ? JSON_MODE_INSTRUCTION : `${system}\n\n${JSON_MODE_INSTRUCTION}`;
+      // As a block of its own after the client's: a cached system prefix stays the same.
+      if (system === undefined) system = JSON_MODE_INSTRUCTION;
+      else if (typeof system === 'string') system = `${system}\n\n${JSON_MODE_INSTRUCTION}`;
+      else system = [...system, { type: 'text', text: JSON_MODE_INSTRUCTION }];
       warnings.push({ setting: 'responseFormat', message: 'Anthropic has no JSON mode; JSON output was requested through the system prompt.' });
     }
   }
@@ -54,6 +58,7 @@ export function buildAnthropicRequest(modelId: string, call: ChatCall, mode: Ant
   if (call.stopSequences !== undefined && call.stopSequences.length > 0) body.stop_sequences = [...call.stopSequences];
   if (call.user !== undefined) body.metadata = { user_id: call.user };
   if (call.reasoningEffort !== undefined) applyReasoningEffort(body, call.reasoningEffort, warnings);
+  if (call.cacheControl !== undefined) body.cache_control = toAnthropicCacheControl(call.cacheControl).cache_control;
 
   const unsupported: Array<[keyof ChatCall, string]> = [
     ['seed', 'seed'],

@@ -116,4 +116,96 @@ describe('convertToAnthropicMessages', () => {
       expect.objectContaining({ param: 'messages.0.content.0.arguments' }),
     );
   });
+
+  it('puts cache_control on the block that carried the breakpoint, ttl only when given', () => {
+    const { system, messages } = convertToAnthropicMessages(
+      [
+        { role: 'system', content: 'Rules.', cacheControl: { ttl: '1h' } },
+        { role: 'system', content: 'Docs.', cacheControl: {} },
+        { role: 'system', content: 'Today.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look.', cacheControl: { ttl: '5m' } },
+            { type: 'image', source: { kind: 'url', url: 'https://x/a.png' }, cacheControl: {} },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Checking.', cacheControl: {} },
+            { type: 'tool-call', id: 't1', name: 'f', arguments: '{}', cacheControl: {} },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', content: [{ type: 'text', text: 'ok' }], cacheControl: {}, isError: true }] },
+      ],
+      [],
+    );
+    expect(system).toEqual([
+      { type: 'text', text: 'Rules.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { type: 'text', text: 'Docs.', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'Today.' },
+    ]);
+    expect(messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look.', cache_control: { type: 'ephemeral', ttl: '5m' } },
+          { type: 'image', source: { type: 'url', url: 'https://x/a.png' }, cache_control: { type: 'ephemeral' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.', cache_control: { type: 'ephemeral' } },
+          { type: 'tool_use', id: 't1', name: 'f', input: {}, cache_control: { type: 'ephemeral' } },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'ok', is_error: true, cache_control: { type: 'ephemeral' } }] },
+    ]);
+  });
+
+  it('keeps tool-result blocks as blocks when one inside carries a breakpoint', () => {
+    const { messages } = convertToAnthropicMessages(
+      [
+        {
+          role: 'tool',
+          content: [
+            {
+              type: 'tool-result',
+              toolCallId: 't1',
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'text', text: 'b', cacheControl: {} },
+              ],
+            },
+          ],
+        },
+      ],
+      [],
+    );
+    expect(messages[0]?.content).toEqual([
+      {
+        type: 'tool_result',
+        tool_use_id: 't1',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps an empty text block that carries a breakpoint (the API then says what is wrong), drops other empty ones', () => {
+    const { system, messages } = convertToAnthropicMessages(
+      [
+        { role: 'system', content: '', cacheControl: {} },
+        { role: 'system', content: '' },
+        { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: '', cacheControl: {} }] },
+      ],
+      [],
+    );
+    expect(system).toEqual([{ type: 'text', text: '', cache_control: { type: 'ephemeral' } }]);
+    expect(messages).toEqual([{ role: 'user', content: [{ type: 'text', text: '', cache_control: { type: 'ephemeral' } }] }]);
+  });
 });

@@ -45,7 +45,7 @@ function modeState(runtime: GatewayRuntime) {
 }
 
 /** With an admin key: `Authorization: Bearer <key>` or `x-admin-key`. Without one: loopback callers only. */
-function authorizeAdmin(request: FastifyRequest, adminKey: string | undefined): void {
+export function authorizeAdmin(request: FastifyRequest, adminKey: string | undefined): void {
   if (adminKey === undefined) {
     if (!isLoopback(request.socket.remoteAddress)) throw new PermissionDeniedError('No admin key is configured, so admin endpoints accept loopback callers only.');
     return;
@@ -64,6 +64,6 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function isLoopback(address: string | undefined): boolean {
+export function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
 }

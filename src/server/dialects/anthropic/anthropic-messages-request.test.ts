@@ -55,14 +55,16 @@ describe('parseAnthropicMessagesRequest: top-level fields', () => {
     expect(error.message).toBe('temperature: expected a number <= 1, got number 1.5');
   });
 
-  it('system: string or text blocks (cache_control tolerated) → one system message first', () => {
+  it('system: string or text blocks without breakpoints → one system message first', () => {
     expect(parse({ system: 'Be terse.' }).call.messages[0]).toEqual({ role: 'system', content: 'Be terse.' });
     const blocks = [
-      { type: 'text', text: 'Rules.', cache_control: { type: 'ephemeral' } },
-      { type: 'text', text: 'Docs.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { type: 'text', text: 'Rules.' },
+      { type: 'text', text: '' },
+      { type: 'text', text: 'Docs.' },
     ];
-    expect(parse({ system: blocks }).call.messages[0]).toEqual({ role: 'system', content: 'Rules.\n\nDocs.' });
+    expect(parse({ system: blocks }).call.messages.slice(0, 2)).toEqual([{ role: 'system', content: 'Rules.\n\nDocs.' }, { role: 'user', content: [{ type: 'text', text: 'Hi' }] }]);
     expect(parse({ system: '' }).call.messages[0]?.role).toBe('user');
+    expect(parse({ system: [{ type: 'text', text: '' }] }).call.messages[0]?.role).toBe('user');
   });
 
   it.each([
@@ -78,11 +80,11 @@ describe('parseAnthropicMessagesRequest: top-level fields', () => {
     expect(call.parallelToolCalls).toBe(parallel);
   });
 
-  it('tools → definitions (schema kept by reference; cache_control tolerated)', () => {
+  it('tools → definitions (schema kept by reference)', () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
     const { call } = parse({
       tools: [
-        { name: 'weather', description: 'W', input_schema: schema, cache_control: { type: 'ephemeral' } },
+        { name: 'weather', description: 'W', input_schema: schema },
         { type: 'custom', name: 'strict_one', input_schema: { type: 'object' }, strict: true },
       ],
     });
@@ -135,7 +137,7 @@ describe('parseAnthropicMessagesRequest: messages', () => {
       {
         role: 'user',
         content: [
-          { type: 'text', text: 'What is this?', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: 'What is this?' },
           { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } },
           { type: 'image', source: { type: 'url', url: 'https://example.com/a.jpg' } },
         ],
@@ -198,7 +200,7 @@ describe('parseAnthropicMessagesRequest: messages', () => {
       {
         role: 'user',
         content: [
-          { type: 'tool_result', tool_use_id: 't1', content: '11C', cache_control: { type: 'ephemeral' } },
+          { type: 'tool_result', tool_use_id: 't1', content: '11C' },
           {
             type: 'tool_result',
             tool_use_id: 't2',
@@ -250,6 +252,134 @@ describe('parseAnthropicMessagesRequest: messages', () => {
     const error = rejection(() => parse({}, messages));
     expect(error.param).toBe(param);
     expect(error.message).toContain(message);
+  });
+});
+
+describe('parseAnthropicMessagesRequest: prompt-cache breakpoints (cache_control)', () => {
+  const ephemeral = { type: 'ephemeral' };
+  const hour = { type: 'ephemeral', ttl: '1h' };
+
+  it('system blocks with a breakpoint → one system message per block, each with its own', () => {
+    const { call } = parse({
+      system: [
+        { type: 'text', text: 'Rules.', cache_control: ephemeral },
+        { type: 'text', text: '' },
+        { type: 'text', text: 'Docs.', cache_control: hour },
+        { type: 'text', text: 'Today is Monday.' },
+      ],
+    });
+    expect(call.messages).toEqual([
+      { role: 'system', content: 'Rules.', cacheControl: {} },
+      { role: 'system', content: 'Docs.', cacheControl: { ttl: '1h' } },
+      { role: 'system', content: 'Today is Monday.' },
+      { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+    ]);
+  });
+
+  it('a system-role message with a breakpoint keeps it too', () => {
+    const { call } = parse({}, [user, { role: 'system', content: [{ type: 'text', text: 'Now be formal.', cache_control: { type: 'ephemeral', ttl: '5m' } }] }]);
+    expect(call.messages[1]).toEqual({ role: 'system', content: 'Now be formal.', cacheControl: { ttl: '5m' } });
+  });
+
+  it('user, assistant and tool_result blocks (and blocks inside a result) carry their breakpoint', () => {
+    const { call } = parse({}, [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look.', cache_control: ephemeral },
+          { type: 'image', source: { type: 'url', url: 'https://x/a.png' }, cache_control: hour },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.', cache_control: ephemeral },
+          { type: 'tool_use', id: 't1', name: 'weather', input: {}, cache_control: ephemeral },
+          { type: 'thinking', thinking: 'x', signature: 's', cache_control: ephemeral },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: '11C', cache_control: hour }], cache_control: ephemeral },
+          { type: 'text', text: 'And tomorrow?', cache_control: ephemeral },
+        ],
+      },
+    ]);
+    expect(call.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look.', cacheControl: {} },
+          { type: 'image', source: { kind: 'url', url: 'https://x/a.png' }, cacheControl: { ttl: '1h' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.', cacheControl: {} },
+          { type: 'tool-call', id: 't1', name: 'weather', arguments: '{}', cacheControl: {} },
+          // The API refuses breakpoints on thinking blocks; there is nothing to carry.
+          { type: 'reasoning', text: 'x', signature: 's' },
+        ],
+      },
+      {
+        role: 'tool',
+        content: [{ type: 'tool-result', toolCallId: 't1', toolName: 'weather', content: [{ type: 'text', text: '11C', cacheControl: { ttl: '1h' } }], cacheControl: {} }],
+      },
+      { role: 'user', content: [{ type: 'text', text: 'And tomorrow?', cacheControl: {} }] },
+    ]);
+  });
+
+  it('tools and top level (automatic caching)', () => {
+    const { call } = parse({
+      tools: [
+        { name: 'a', input_schema: { type: 'object' } },
+        { name: 'b', input_schema: { type: 'object' }, cache_control: hour },
+      ],
+      cache_control: ephemeral,
+    });
+    expect(call.tools).toEqual([
+      { name: 'a', inputSchema: { type: 'object' } },
+      { name: 'b', inputSchema: { type: 'object' }, cacheControl: { ttl: '1h' } },
+    ]);
+    expect(call.cacheControl).toEqual({});
+    expect(parse({ cache_control: hour }).call.cacheControl).toEqual({ ttl: '1h' });
+  });
+
+  it('more than 4 breakpoints are passed on as given (the upstream decides)', () => {
+    const blocks = Array.from({ length: 6 }, (_, k) => ({ type: 'text', text: `part ${k}`, cache_control: ephemeral }));
+    const { call, warnings } = parse({}, [{ role: 'user', content: blocks }]);
+    expect(call.messages[0]?.content).toHaveLength(6);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([[{ type: 'persistent' }], [{ type: 'ephemeral_v2', ttl: '1d' }], [null], ['ephemeral'], [{}]])('cache_control %j (not an ephemeral breakpoint) is ignored, no error', (wire) => {
+    const { call, warnings } = parse({ cache_control: wire, system: [{ type: 'text', text: 'S', cache_control: wire }] }, [
+      { role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: wire }] },
+    ]);
+    expect(call).toEqual({
+      model: 'claude-x',
+      maxOutputTokens: 256,
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+      ],
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('an ephemeral breakpoint with an unknown ttl → 400 naming the field', () => {
+    const error = rejection(() => parse({ system: [{ type: 'text', text: 'S', cache_control: { type: 'ephemeral', ttl: '24h' } }] }));
+    expect(error.param).toBe('system.0.cache_control.ttl');
+    expect(error.message).toBe("system.0.cache_control.ttl: expected one of '5m', '1h', got '24h'");
+    expect(rejection(() => parse({ cache_control: { type: 'ephemeral', ttl: 5 } })).param).toBe('cache_control.ttl');
+  });
+
+  it('count_tokens reads them too', () => {
+    const parsed = parseAnthropicCountTokensRequest({ model: 'm', messages: [user], system: [{ type: 'text', text: 'S', cache_control: ephemeral }], cache_control: ephemeral });
+    expect(parsed.call.messages[0]).toEqual({ role: 'system', content: 'S', cacheControl: {} });
+    expect(parsed.call.cacheControl).toEqual({});
   });
 });
 

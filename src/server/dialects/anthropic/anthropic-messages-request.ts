@@ -15,11 +15,20 @@
  * - 400: server tools (`web_search_*`, `bash_*`, …), non-empty `mcp_servers`, `document` /
  *   `search_result` / server-tool blocks, `file` image sources, blocks in a role that cannot hold them.
  * - warnings: `service_tier`, `inference_geo`, `container`, `context_management` (not carried).
- * - tolerated and ignored: `cache_control` anywhere, `citations`, any other unknown field.
+ * - `cache_control` (prompt-cache breakpoints) on system blocks, text, image, tool_use and
+ *   tool_result blocks (and text/image inside a result), tools, and top level (automatic caching)
+ *   → `cacheControl` on the same canonical block. A system prompt with a breakpoint becomes one
+ *   system message per block, so each breakpoint stays where it was. A `cache_control` of another
+ *   type than `ephemeral` (a newer API's) is ignored, as any unknown field; an ephemeral one with a
+ *   ttl other than 5m/1h is a 400, as upstream (carrying it as a different lifetime would be a
+ *   silent change).
+ * - tolerated and ignored: `cache_control` on thinking blocks (the API refuses it there), `citations`,
+ *   any other unknown field.
  */
 import { z } from 'zod';
 import type {
   AssistantMessage,
+  CacheControl,
   CallWarning,
   ChatCall,
   ImagePart,
@@ -28,6 +37,7 @@ import type {
   ReasoningEffort,
   ReasoningPart,
   ResponseFormat,
+  SystemMessage,
   TextPart,
   ToolCallPart,
   ToolChoice,
@@ -44,7 +54,22 @@ import {
   withoutUndefined,
 } from '../request-validation.js';
 
-const textBlockSchema = z.object({ type: z.literal('text'), text: z.string() });
+/**
+ * A prompt-cache breakpoint. `ephemeral` is the only type; any other value is ignored (undefined).
+ * The union's first branch is the one whose deeper issue (a bad `ttl`) reaches the client.
+ */
+const cacheControlSchema = z
+  .union([
+    z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).nullish() }),
+    z
+      .unknown()
+      .refine((value) => !(typeof value === 'object' && value !== null && 'type' in value && value.type === 'ephemeral'))
+      .transform(() => undefined),
+  ])
+  .optional();
+const cacheable = { cache_control: cacheControlSchema };
+
+const textBlockSchema = z.object({ type: z.literal('text'), text: z.string(), ...cacheable });
 const imageBlockSchema = z.object({
   type: z.literal('image'),
   source: z.discriminatedUnion('type', [
@@ -52,6 +77,7 @@ const imageBlockSchema = z.object({
     z.object({ type: z.literal('url'), url: z.string().min(1) }),
     z.object({ type: z.literal('file') }),
   ]),
+  ...cacheable,
 });
 /** Block types the real API accepts but this gateway cannot carry; parsed only to be refused clearly. */
 const unsupportedBlockSchema = z.object({
@@ -79,17 +105,20 @@ const toolResultBlockSchema = z.object({
     })
     .nullish(),
   is_error: z.boolean().nullish(),
+  ...cacheable,
 });
 const contentBlockSchema = z.discriminatedUnion('type', [
   textBlockSchema,
   imageBlockSchema,
   toolResultBlockSchema,
-  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: jsonObjectSchema }),
+  z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: jsonObjectSchema, ...cacheable }),
   z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().nullish() }),
   z.object({ type: z.literal('redacted_thinking') }),
   unsupportedBlockSchema,
 ]);
 type ContentBlock = z.output<typeof contentBlockSchema>;
+type WireCacheControl = z.output<typeof cacheControlSchema>;
+type TextBlock = z.output<typeof textBlockSchema>;
 
 const messageSchema = z.object({
   role: z.enum(['user', 'assistant', 'system']),
@@ -103,6 +132,7 @@ const toolSchema = z.object({
   description: z.string().nullish(),
   input_schema: jsonObjectSchema.optional(),
   strict: z.boolean().nullish(),
+  ...cacheable,
 });
 
 const parallelField = { disable_parallel_tool_use: z.boolean().nullish() };
@@ -146,6 +176,8 @@ export const anthropicBaseRequestSchema = z.object({
   inference_geo: z.unknown().optional(),
   container: z.unknown().optional(),
   context_management: z.unknown().optional(),
+  /** Automatic caching: Anthropic puts the breakpoint on the last cacheable block. */
+  ...cacheable,
 });
 
 /** The `/v1/messages` body. */
@@ -177,8 +209,7 @@ export function convertAnthropicRequest(req: AnthropicBaseRequest, maxTokens: nu
   }
 
   const messages: Message[] = [];
-  const system = req.system == null ? '' : typeof req.system === 'string' ? req.system : joinText(req.system);
-  if (system !== '') messages.push({ role: 'system', content: system });
+  if (req.system != null) messages.push(...systemMessages(req.system));
   convertMessages(req.messages, messages, warnings);
 
   const { user_id: userId, ...otherMetadata } = req.metadata ?? {};
@@ -200,17 +231,30 @@ export function convertAnthropicRequest(req: AnthropicBaseRequest, maxTokens: nu
     stopSequences: req.stop_sequences ?? undefined,
     reasoningEffort: convertReasoningEffort(req, warnings),
     user: userId ?? undefined,
+    cacheControl: cacheControl(req.cache_control),
   });
 
   return { call, stream, includeUsage: true, metadata: stringifyMetadata(otherMetadata), warnings };
 }
 
-function joinText(blocks: ReadonlyArray<{ readonly text: string }>): string {
-  // Several system blocks exist to place cache breakpoints; canonical system content is one string.
-  return blocks
-    .map((b) => b.text)
-    .filter((t) => t !== '')
-    .join('\n\n');
+/** `{type: 'ephemeral', ttl?}` → canonical; anything else was already read as undefined. */
+function cacheControl(wire: WireCacheControl): CacheControl | undefined {
+  if (wire === undefined) return undefined;
+  return wire.ttl == null ? {} : { ttl: wire.ttl };
+}
+
+/**
+ * A system prompt → system messages. Without breakpoints, one message with the non-empty blocks
+ * joined by a blank line. With one, a message per block carrying its own breakpoint, so the cached
+ * prefix ends where the client put it (empty blocks without a breakpoint are left out either way).
+ */
+function systemMessages(system: string | ReadonlyArray<TextBlock>): SystemMessage[] {
+  if (typeof system === 'string') return system === '' ? [] : [{ role: 'system', content: system }];
+  const blocks = system.filter((b) => b.text !== '' || b.cache_control !== undefined);
+  if (blocks.every((b) => b.cache_control === undefined)) {
+    return blocks.length === 0 ? [] : [{ role: 'system', content: blocks.map((b) => b.text).join('\n\n') }];
+  }
+  return blocks.map((b) => withoutUndefined({ role: 'system', content: b.text, cacheControl: cacheControl(b.cache_control) }));
 }
 
 function convertMessages(wire: ReadonlyArray<WireMessage>, out: Message[], warnings: CallWarning[]): void {
@@ -221,7 +265,9 @@ function convertMessages(wire: ReadonlyArray<WireMessage>, out: Message[], warni
   wire.forEach((m, i) => {
     if (m.role === 'system') {
       // Listed in newer SDK types; canonical system messages may appear anywhere.
-      out.push({ role: 'system', content: typeof m.content === 'string' ? m.content : joinText(systemBlocks(m.content, i)) });
+      const system = systemMessages(typeof m.content === 'string' ? m.content : systemBlocks(m.content, i));
+      // An empty one still marks the turn, as before.
+      out.push(...(system.length === 0 ? [{ role: 'system' as const, content: '' }] : system));
       return;
     }
     if (typeof m.content === 'string') {
@@ -233,11 +279,19 @@ function convertMessages(wire: ReadonlyArray<WireMessage>, out: Message[], warni
       m.content.forEach((block, j) => {
         switch (block.type) {
           case 'text':
-            content.push({ type: 'text', text: block.text });
+            content.push(textPart(block));
             return;
           case 'tool_use':
             toolNames.set(block.id, block.name);
-            content.push({ type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
+            content.push(
+              withoutUndefined({
+                type: 'tool-call',
+                id: block.id,
+                name: block.name,
+                arguments: JSON.stringify(block.input),
+                cacheControl: cacheControl(block.cache_control),
+              }),
+            );
             return;
           case 'thinking':
             // An empty signature is no signature (thinking that came from a non-Anthropic model).
@@ -264,7 +318,7 @@ function convertMessages(wire: ReadonlyArray<WireMessage>, out: Message[], warni
   });
 }
 
-function systemBlocks(blocks: ReadonlyArray<ContentBlock>, i: number): Array<{ text: string }> {
+function systemBlocks(blocks: ReadonlyArray<ContentBlock>, i: number): TextBlock[] {
   return blocks.map((block, j) => {
     if (block.type !== 'text') throw blockNotAllowed(block, i, j, 'system');
     return block;
@@ -294,6 +348,7 @@ function convertUserBlocks(
           toolName: toolNames.get(block.tool_use_id),
           content: toolResultContent(block.content, param),
           isError: block.is_error ?? undefined,
+          cacheControl: cacheControl(block.cache_control),
         });
         if (results === undefined) {
           results = [result];
@@ -306,7 +361,7 @@ function convertUserBlocks(
       case 'text':
       case 'image': {
         results = undefined;
-        const part: TextPart | ImagePart = block.type === 'text' ? { type: 'text', text: block.text } : imagePart(block, param);
+        const part: TextPart | ImagePart = block.type === 'text' ? textPart(block) : imagePart(block, param);
         if (userParts === undefined) {
           userParts = [part];
           out.push({ role: 'user', content: userParts });
@@ -333,7 +388,7 @@ function toolResultContent(content: ToolResultContent, param: string): Array<Tex
     const blockParam = `${param}.content.${k}`;
     switch (block.type) {
       case 'text':
-        return { type: 'text', text: block.text };
+        return textPart(block);
       case 'image':
         return imagePart(block, blockParam);
       default:
@@ -355,7 +410,11 @@ function imagePart(block: Extract<ContentBlock, { type: 'image' }>, param: strin
     case 'file':
       throw invalidParam(`${param}.source.type`, "'file' image sources (Files API) are not supported by this gateway");
   }
-  return { type: 'image', source };
+  return withoutUndefined({ type: 'image', source, cacheControl: cacheControl(block.cache_control) });
+}
+
+function textPart(block: TextBlock): TextPart {
+  return withoutUndefined({ type: 'text', text: block.text, cacheControl: cacheControl(block.cache_control) });
 }
 
 function blockNotAllowed(block: ContentBlock, i: number, j: number, role: string): Error {
@@ -377,6 +436,7 @@ function convertTools(tools: AnthropicBaseRequest['tools']): ToolDefinition[] | 
       description: tool.description ?? undefined,
       inputSchema: tool.input_schema,
       strict: tool.strict ?? undefined,
+      cacheControl: cacheControl(tool.cache_control),
     });
   });
 }

@@ -1,0 +1,136 @@
+import type { Usage } from '../core/index.js';
+import type { LedgerAttempt, LedgerOutcome, LedgerRecord, LedgerTokens } from './ledger-record.js';
+
+/** What the request path knows about one request when it ends; everything else is derived. */
+export interface RequestFacts {
+  readonly id: string;
+  readonly ts: number;
+  readonly keyId: string | null;
+  readonly team: string | null;
+  readonly dialect: 'openai' | 'anthropic';
+  readonly endpoint: 'chat' | 'embeddings';
+  readonly stream: boolean;
+  readonly requestedModel: string | null;
+  readonly task: string | null;
+  readonly priority: string | null;
+  readonly tier: string | null;
+  readonly rule: string | null;
+  readonly routeReason: string | null;
+  readonly fallbackReason: string | null;
+  readonly attempts: readonly LedgerAttempt[];
+  /** The target that answered or was last tried. */
+  readonly target: { readonly provider: string; readonly model: string; readonly local: boolean } | null;
+  /** The first cloud target of the plan: the default reference for savings. */
+  readonly cloudFallback: string | undefined;
+  readonly cache: 'hit' | 'miss' | null;
+  readonly tokens: LedgerTokens;
+  readonly ttftMs: number | null;
+  readonly latencyMs: number;
+  readonly generationMs: number | null;
+  readonly outcome: LedgerOutcome;
+  readonly httpStatus: number;
+  readonly errorCode: string | null;
+  readonly warnings: readonly string[];
+  readonly prompt?: unknown;
+  readonly response?: unknown;
+}
+
+/** What pricing must answer for a record (src/pricing's PriceBook satisfies it). */
+export interface RecordPricing {
+  cost(
+    target: { readonly provider: string; readonly model: string; readonly local: boolean },
+    tokens: LedgerTokens,
+    timing: { readonly generationMs: number | null; readonly latencyMs: number },
+    at: Date,
+  ): { usd: number } | { usd: null; warning: string };
+  referenceFor(task: string | null, fallback: string | undefined): string | null;
+  referenceCost(ref: string, tokens: LedgerTokens, at: Date): { usd: number } | { usd: null; warning: string };
+}
+
+export const NO_TOKENS: LedgerTokens = Object.freeze({ inputUncached: 0, cacheRead: 0, cacheWrite: 0, outputText: 0, outputReasoning: 0, estimated: false });
+
+/**
+ * Prices a finished request and shapes its record. A cache hit or a request nobody answered costs
+ * nothing and saves nothing; an unknown price is recorded as null with a warning, never as $0.
+ */
+export function buildLedgerRecord(facts: RequestFacts, pricing: RecordPricing): LedgerRecord {
+  const warnings = [...facts.warnings];
+  let costUsd: number | null = 0;
+  let referenceModel: string | null = null;
+  let referenceCostUsd: number | null = 0;
+  const billable = facts.target !== null && facts.cache !== 'hit' && hasTokens(facts.tokens);
+  if (billable && facts.target) {
+    const at = new Date(facts.ts);
+    const cost = pricing.cost(facts.target, facts.tokens, { generationMs: facts.generationMs, latencyMs: facts.latencyMs }, at);
+    costUsd = cost.usd;
+    if (cost.usd === null) warnings.push(cost.warning);
+    referenceModel = pricing.referenceFor(facts.task, facts.cloudFallback);
+    if (referenceModel === null) referenceCostUsd = null;
+    else {
+      const reference = pricing.referenceCost(referenceModel, facts.tokens, at);
+      referenceCostUsd = reference.usd;
+      if (reference.usd === null) warnings.push(reference.warning);
+    }
+  }
+  const { target, cloudFallback: _unused, ...rest } = facts;
+  return {
+    ...rest,
+    provider: target?.provider ?? null,
+    model: target?.model ?? null,
+    local: target?.local ?? false,
+    costUsd,
+    referenceModel,
+    referenceCostUsd,
+    savingsUsd: costUsd === null || referenceCostUsd === null ? null : referenceCostUsd - costUsd,
+    warnings,
+  };
+}
+
+function hasTokens(tokens: LedgerTokens): boolean {
+  return tokens.inputUncached + tokens.cacheRead + tokens.cacheWrite + tokens.outputText + tokens.outputReasoning > 0;
+}
+
+/**
+ * Usage as billed. Counts the provider did not report come from the estimates (and the record
+ * says so); cache reads and writes are parts of the prompt, counted once.
+ */
+export function tokensFromUsage(usage: Usage | undefined, estimate: { input?: number; output?: number } = {}): LedgerTokens {
+  const input = usage?.inputTokens ?? {};
+  const output = usage?.outputTokens ?? {};
+  const cacheRead = input.cacheRead ?? 0;
+  const cacheWrite = input.cacheWrite ?? 0;
+  let estimated = usage?.estimated === true;
+  let inputUncached = input.noCache ?? (input.total !== undefined ? Math.max(0, input.total - cacheRead - cacheWrite) : undefined);
+  // Ollama reports noCache 0 with an unknown total when its prompt cache served everything:
+  // bill the estimated prompt rather than nothing.
+  if ((inputUncached === undefined || (input.total === undefined && inputUncached === 0 && input.cacheRead === undefined)) && estimate.input !== undefined) {
+    inputUncached = estimate.input;
+    estimated = true;
+  }
+  const reasoning = output.reasoning ?? 0;
+  let outputText = output.text ?? (output.total !== undefined ? Math.max(0, output.total - reasoning) : undefined);
+  if (outputText === undefined && estimate.output !== undefined) {
+    outputText = estimate.output;
+    estimated = true;
+  }
+  return { inputUncached: inputUncached ?? 0, cacheRead, cacheWrite, outputText: outputText ?? 0, outputReasoning: reasoning, estimated };
+}
+
+/** True when usage lacks a count the ledger needs, so the caller should estimate. */
+export function usageNeedsEstimate(usage: Usage | undefined): { input: boolean; output: boolean } {
+  if (!usage) return { input: true, output: true };
+  const input = usage.inputTokens;
+  const inputKnown = input.noCache !== undefined ? !(input.total === undefined && input.noCache === 0 && input.cacheRead === undefined) : input.total !== undefined;
+  const output = usage.outputTokens;
+  return { input: !inputKnown, output: output.text === undefined && output.total === undefined };
+}
+
+/** Ollama reports eval_duration in nanoseconds in its raw usage: the GPU's generation time. */
+export function generationMsFromUsage(usage: Usage | undefined): number | null {
+  const raw = usage?.raw;
+  if (typeof raw !== 'object' || raw === null || !('eval_duration' in raw)) return null;
+  const ns = (raw as { eval_duration?: unknown }).eval_duration;
+  const prompt = (raw as { prompt_eval_duration?: unknown }).prompt_eval_duration;
+  if (typeof ns !== 'number') return null;
+  return (ns + (typeof prompt === 'number' ? prompt : 0)) / 1e6;
+}

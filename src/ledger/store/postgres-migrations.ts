@@ -1,0 +1,105 @@
+import type { Migration } from './migration.js';
+
+/**
+ * The PostgreSQL schema. Each entry has a twin in sqlite-migrations.ts. Record ids and rollup key
+ * columns use the "C" collation so that results sort the same way on every server (and as in
+ * SQLite), whatever the database's locale. Sums that are counts are bigint, money and milliseconds double precision.
+ */
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, hourly rollups, api keys',
+    sql: `
+      CREATE TABLE records (
+        id text COLLATE "C" PRIMARY KEY,
+        ts bigint NOT NULL,
+        key_id text,
+        team text,
+        dialect text NOT NULL,
+        endpoint text NOT NULL,
+        stream boolean NOT NULL,
+        requested_model text,
+        task text,
+        priority text,
+        tier text,
+        rule text,
+        route_reason text,
+        fallback_reason text,
+        provider text,
+        model text,
+        local boolean NOT NULL,
+        cache text,
+        input_uncached integer NOT NULL,
+        cache_read integer NOT NULL,
+        cache_write integer NOT NULL,
+        output_text integer NOT NULL,
+        output_reasoning integer NOT NULL,
+        tokens_estimated boolean NOT NULL,
+        cost_usd double precision,
+        reference_model text,
+        reference_cost_usd double precision,
+        savings_usd double precision,
+        ttft_ms double precision,
+        latency_ms double precision NOT NULL,
+        generation_ms double precision,
+        outcome text NOT NULL,
+        http_status integer NOT NULL,
+        error_code text,
+        attempts text NOT NULL,
+        warnings text NOT NULL,
+        prompt text,
+        response text
+      );
+      CREATE INDEX records_ts ON records (ts);
+      CREATE INDEX records_key_id_ts ON records (key_id, ts);
+
+      CREATE TABLE rollups_hourly (
+        hour bigint NOT NULL,
+        key_id text COLLATE "C" NOT NULL,
+        team text COLLATE "C" NOT NULL,
+        task text COLLATE "C" NOT NULL,
+        tier text COLLATE "C" NOT NULL,
+        provider text COLLATE "C" NOT NULL,
+        model text COLLATE "C" NOT NULL,
+        local boolean NOT NULL,
+        requests bigint NOT NULL,
+        ok bigint NOT NULL,
+        errors bigint NOT NULL,
+        partial bigint NOT NULL,
+        client_aborted bigint NOT NULL,
+        fallbacks bigint NOT NULL,
+        cache_hits bigint NOT NULL,
+        estimated bigint NOT NULL,
+        input_uncached bigint NOT NULL,
+        cache_read bigint NOT NULL,
+        cache_write bigint NOT NULL,
+        output_text bigint NOT NULL,
+        output_reasoning bigint NOT NULL,
+        cost_usd double precision NOT NULL,
+        cost_unknown bigint NOT NULL,
+        reference_cost_usd double precision NOT NULL,
+        reference_unknown bigint NOT NULL,
+        savings_usd double precision NOT NULL,
+        latency_ms_sum double precision NOT NULL,
+        ttft_ms_sum double precision NOT NULL,
+        ttft_count bigint NOT NULL,
+        generation_ms_sum double precision NOT NULL,
+        generation_output_tokens bigint NOT NULL,
+        PRIMARY KEY (hour, key_id, team, task, tier, provider, model, local)
+      ) WITH (fillfactor = 80); -- room on each page for in-place (HOT) updates: rows are updated far more than inserted
+      CREATE INDEX rollups_hourly_key_id_hour ON rollups_hourly (key_id, hour);
+
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        team text,
+        hash text NOT NULL UNIQUE,
+        prefix text NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint,
+        budget text,
+        limits text
+      );
+    `,
+  },
+];

@@ -1,0 +1,168 @@
+import type { LedgerRecord } from '../ledger-record.js';
+
+export const HOUR_MS = 3_600_000;
+
+/** The start of the UTC hour `ts` falls in. */
+export function hourOf(ts: number): number {
+  return Math.floor(ts / HOUR_MS) * HOUR_MS;
+}
+
+/**
+ * Where one record is counted in `rollups_hourly`. Text dimensions hold `''` for "no value":
+ * they are part of the table's primary key, and a NULL there would never conflict with another
+ * NULL, so the upsert would add rows instead of adding up. `''` and null are therefore the same
+ * thing in reports (an empty team is no team); the API turns `''` back into null.
+ */
+export interface RollupKey {
+  /** Epoch ms of the UTC hour's start. */
+  readonly hour: number;
+  readonly keyId: string;
+  readonly team: string;
+  readonly task: string;
+  readonly tier: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly local: boolean;
+}
+
+/** The rollup key columns, in primary-key order. */
+export const ROLLUP_KEY_COLUMNS = ['hour', 'key_id', 'team', 'task', 'tier', 'provider', 'model', 'local'] as const;
+
+/**
+ * The additive measures of `rollups_hourly`, one column each. Every UsageRow number is a sum of
+ * one of these, which is what lets an hourly row stand for all the records in it.
+ */
+export const ROLLUP_MEASURES = [
+  'requests',
+  'ok',
+  'errors',
+  'partial',
+  'client_aborted',
+  'fallbacks',
+  'cache_hits',
+  'estimated',
+  'input_uncached',
+  'cache_read',
+  'cache_write',
+  'output_text',
+  'output_reasoning',
+  'cost_usd',
+  'cost_unknown',
+  'reference_cost_usd',
+  'reference_unknown',
+  'savings_usd',
+  'latency_ms_sum',
+  'ttft_ms_sum',
+  'ttft_count',
+  'generation_ms_sum',
+  'generation_output_tokens',
+] as const;
+
+export type RollupMeasure = (typeof ROLLUP_MEASURES)[number];
+
+export type RollupMeasures = Record<RollupMeasure, number>;
+
+/** Measures of many records that share a rollup key: what one upsert adds to one row. */
+export interface RollupDelta {
+  readonly key: RollupKey;
+  readonly measures: RollupMeasures;
+}
+
+/** A record's dimension as stored in a rollup key column. */
+export function dimensionValue(value: string | null): string {
+  return value ?? '';
+}
+
+/** A rollup key column's value as the API reports it. */
+export function dimensionFromColumn(value: string): string | null {
+  return value === '' ? null : value;
+}
+
+export function rollupKeyOf(record: LedgerRecord): RollupKey {
+  return {
+    hour: hourOf(record.ts),
+    keyId: dimensionValue(record.keyId),
+    team: dimensionValue(record.team),
+    task: dimensionValue(record.task),
+    tier: dimensionValue(record.tier),
+    provider: dimensionValue(record.provider),
+    model: dimensionValue(record.model),
+    local: record.local,
+  };
+}
+
+/** What one record adds to its rollup row. */
+export function measuresOf(record: LedgerRecord): RollupMeasures {
+  const { tokens } = record;
+  const flag = (condition: boolean): number => (condition ? 1 : 0);
+  return {
+    requests: 1,
+    ok: flag(record.outcome === 'ok'),
+    errors: flag(record.outcome === 'error'),
+    partial: flag(record.outcome === 'partial'),
+    client_aborted: flag(record.outcome === 'client_aborted'),
+    fallbacks: flag(record.fallbackReason !== null && record.outcome === 'ok'),
+    cache_hits: flag(record.cache === 'hit'),
+    estimated: flag(tokens.estimated),
+    input_uncached: tokens.inputUncached,
+    cache_read: tokens.cacheRead,
+    cache_write: tokens.cacheWrite,
+    output_text: tokens.outputText,
+    output_reasoning: tokens.outputReasoning,
+    cost_usd: record.costUsd ?? 0,
+    cost_unknown: flag(record.costUsd === null),
+    reference_cost_usd: record.referenceCostUsd ?? 0,
+    reference_unknown: flag(record.referenceCostUsd === null),
+    savings_usd: record.savingsUsd ?? 0,
+    latency_ms_sum: record.latencyMs,
+    ttft_ms_sum: record.ttftMs ?? 0,
+    ttft_count: flag(record.ttftMs !== null),
+    generation_ms_sum: record.generationMs ?? 0,
+    generation_output_tokens: record.generationMs === null ? 0 : tokens.outputText + tokens.outputReasoning,
+  };
+}
+
+/**
+ * Adds up records per rollup key, so a batch costs one upsert per distinct key rather than one
+ * per record. Deltas come out sorted by key: concurrent writers (several gateways on one
+ * Postgres) then lock rollup rows in the same order and cannot deadlock each other.
+ */
+export function foldRecords(records: Iterable<LedgerRecord>): RollupDelta[] {
+  const deltas = new Map<string, { key: RollupKey; measures: RollupMeasures }>();
+  for (const record of records) {
+    const key = rollupKeyOf(record);
+    const id = keyString(key);
+    const measures = measuresOf(record);
+    const delta = deltas.get(id);
+    if (delta === undefined) {
+      deltas.set(id, { key, measures });
+      continue;
+    }
+    for (const measure of ROLLUP_MEASURES) delta.measures[measure] += measures[measure];
+  }
+  return [...deltas.values()].sort((a, b) => compareKeys(a.key, b.key));
+}
+
+function keyString(key: RollupKey): string {
+  return `${key.hour}\u0000${key.keyId}\u0000${key.team}\u0000${key.task}\u0000${key.tier}\u0000${key.provider}\u0000${key.model}\u0000${key.local ? 1 : 0}`;
+}
+
+function compareKeys(a: RollupKey, b: RollupKey): number {
+  return (
+    a.hour - b.hour ||
+    compareText(a.keyId, b.keyId) ||
+    compareText(a.team, b.team) ||
+    compareText(a.task, b.task) ||
+    compareText(a.tier, b.tier) ||
+    compareText(a.provider, b.provider) ||
+    compareText(a.model, b.model) ||
+    Number(a.local) - Number(b.local)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `rollups_hourly.m = rollups_hourly.m + excluded.m, …`: the DO UPDATE clause both databases share. */
+export const ADD_EXCLUDED_MEASURES = ROLLUP_MEASURES.map((measure) => `${measure} = rollups_hourly.${measure} + excluded.${measure}`).join(', ');

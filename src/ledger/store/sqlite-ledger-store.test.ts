@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LedgerStoreError } from './ledger-store-error.js';
+import { createSqliteLedgerStore } from './sqlite-ledger-store.js';
+import { generateRecords } from './testing/generate-records.js';
+import { describeLedgerStore } from './testing/ledger-store-suite.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'tollgate-sqlite-store-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+let files = 0;
+
+describeLedgerStore('sqlite', {
+  fresh: async () => {
+    const path = join(dir, `ledger-${++files}.db`);
+    const open = async () => {
+      const store = await createSqliteLedgerStore({ path });
+      await store.migrate();
+      return store;
+    };
+    return { store: await open(), reopen: open };
+  },
+});
+
+describe('SQLite ledger store', () => {
+  const START = Date.UTC(2026, 10, 23);
+
+  it('creates the directory of its file and uses WAL', async () => {
+    const path = join(dir, 'nested', 'deeper', 'tollgate.db');
+    const store = await createSqliteLedgerStore({ path });
+    await store.migrate();
+    await store.append(generateRecords(10, { seed: 1, start: START, spanMs: 3_600_000 }));
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'records, hourly rollups, api keys' }]);
+    db.close();
+  });
+
+  it('works in memory', async () => {
+    const store = await createSqliteLedgerStore({ path: ':memory:' });
+    await store.migrate();
+    await store.append(generateRecords(10, { seed: 2, start: START, spanMs: 3_600_000 }));
+    expect(await store.records({})).toHaveLength(10);
+    await store.close();
+  });
+
+  it('rejects, naming the file, when the database cannot be opened', async () => {
+    const notADirectory = join(dir, 'a-file');
+    await writeFile(notADirectory, '');
+    const opening = createSqliteLedgerStore({ path: join(notADirectory, 'tollgate.db') });
+    await expect(opening).rejects.toBeInstanceOf(LedgerStoreError);
+    await expect(opening).rejects.toThrow(/cannot open .*a-file/);
+  });
+
+  it('turns a failure inside the worker into a rejected call, and keeps working', async () => {
+    const store = await createSqliteLedgerStore({ path: ':memory:' });
+    // Not migrated: the worker's statement fails on a missing table.
+    await expect(store.records({})).rejects.toThrow(/records: no such table: records/);
+    await store.migrate();
+    const [record] = generateRecords(1, { seed: 3, start: START, spanMs: 1 });
+    const broken = { ...record, latencyMs: null } as unknown as NonNullable<typeof record>; // violates NOT NULL
+    const failing = store.append([broken]);
+    await expect(failing).rejects.toMatchObject({ name: 'LedgerStoreError', operation: 'append', code: 'SQLITE_CONSTRAINT_NOTNULL' });
+    expect(await store.records({})).toEqual([]); // the batch's transaction rolled back
+    await store.close();
+  });
+
+  it('rejects a batch that cannot cross to the worker, and keeps working', async () => {
+    const store = await createSqliteLedgerStore({ path: ':memory:' });
+    await store.migrate();
+    const [record] = generateRecords(1, { seed: 4, start: START, spanMs: 1 });
+    const uncloneable = { ...record, prompt: { callback: () => 'no' } } as NonNullable<typeof record>;
+    await expect(store.append([uncloneable])).rejects.toMatchObject({ name: 'LedgerStoreError', operation: 'append' });
+    await store.append(generateRecords(3, { seed: 5, start: START, spanMs: 1 }));
+    expect(await store.records({})).toHaveLength(3);
+    await store.close();
+  });
+});

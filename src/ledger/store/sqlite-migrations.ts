@@ -1,0 +1,102 @@
+import type { Migration } from './migration.js';
+
+/** The SQLite schema. Each entry has a twin in postgres-migrations.ts. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, hourly rollups, api keys',
+    sql: `
+      CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        key_id TEXT,
+        team TEXT,
+        dialect TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        stream INTEGER NOT NULL,
+        requested_model TEXT,
+        task TEXT,
+        priority TEXT,
+        tier TEXT,
+        rule TEXT,
+        route_reason TEXT,
+        fallback_reason TEXT,
+        provider TEXT,
+        model TEXT,
+        local INTEGER NOT NULL,
+        cache TEXT,
+        input_uncached INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write INTEGER NOT NULL,
+        output_text INTEGER NOT NULL,
+        output_reasoning INTEGER NOT NULL,
+        tokens_estimated INTEGER NOT NULL,
+        cost_usd REAL,
+        reference_model TEXT,
+        reference_cost_usd REAL,
+        savings_usd REAL,
+        ttft_ms REAL,
+        latency_ms REAL NOT NULL,
+        generation_ms REAL,
+        outcome TEXT NOT NULL,
+        http_status INTEGER NOT NULL,
+        error_code TEXT,
+        attempts TEXT NOT NULL,
+        warnings TEXT NOT NULL,
+        prompt TEXT,
+        response TEXT
+      );
+      CREATE INDEX records_ts ON records (ts);
+      CREATE INDEX records_key_id_ts ON records (key_id, ts);
+
+      CREATE TABLE rollups_hourly (
+        hour INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        team TEXT NOT NULL,
+        task TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        local INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        partial INTEGER NOT NULL,
+        client_aborted INTEGER NOT NULL,
+        fallbacks INTEGER NOT NULL,
+        cache_hits INTEGER NOT NULL,
+        estimated INTEGER NOT NULL,
+        input_uncached INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write INTEGER NOT NULL,
+        output_text INTEGER NOT NULL,
+        output_reasoning INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        cost_unknown INTEGER NOT NULL,
+        reference_cost_usd REAL NOT NULL,
+        reference_unknown INTEGER NOT NULL,
+        savings_usd REAL NOT NULL,
+        latency_ms_sum REAL NOT NULL,
+        ttft_ms_sum REAL NOT NULL,
+        ttft_count INTEGER NOT NULL,
+        generation_ms_sum REAL NOT NULL,
+        generation_output_tokens INTEGER NOT NULL,
+        PRIMARY KEY (hour, key_id, team, task, tier, provider, model, local)
+      ) WITHOUT ROWID;
+      -- Per-key spend (budgets) over a day or a month without walking every key's rows.
+      CREATE INDEX rollups_hourly_key_id_hour ON rollups_hourly (key_id, hour);
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        team TEXT,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        budget TEXT,
+        limits TEXT
+      );
+    `,
+  },
+];

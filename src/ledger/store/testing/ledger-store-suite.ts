@@ -1,0 +1,319 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerRecord } from '../../ledger-record.js';
+import type { LedgerStore, StoredKey, UsageDimension, UsageQuery } from '../../ledger-store.js';
+import { LedgerStoreError } from '../ledger-store-error.js';
+import { bruteForceUsage, expectSameUsage } from './brute-force-usage.js';
+import { generateRecords } from './generate-records.js';
+
+export interface LedgerStoreFixture {
+  /**
+   * A migrated store over a new, empty ledger, and a way to open that same ledger again (after
+   * the first store is closed).
+   */
+  fresh(): Promise<{ store: LedgerStore; reopen(): Promise<LedgerStore> }>;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** 2026-11-23T00:00:00Z, a Monday; the window crosses a month end. */
+const START = Date.UTC(2026, 10, 23);
+const ALL_TIME: Pick<UsageQuery, 'since' | 'until'> = { since: 0, until: Date.UTC(2100, 0, 1) };
+const DIMENSIONS: readonly UsageDimension[] = ['hour', 'day', 'month', 'key', 'team', 'task', 'tier', 'target', 'provider', 'local'];
+
+/**
+ * The contract of LedgerStore, as tests every implementation must pass. Each test opens its own
+ * empty ledger through the fixture; stores are closed after each test.
+ */
+export function describeLedgerStore(name: string, fixture: LedgerStoreFixture): void {
+  describe(`LedgerStore contract: ${name}`, () => {
+    const opened: LedgerStore[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+    });
+    const fresh = async (): Promise<{ store: LedgerStore; reopen(): Promise<LedgerStore> }> => {
+      const { store, reopen } = await fixture.fresh();
+      opened.push(store);
+      return {
+        store,
+        reopen: async () => {
+          const again = await reopen();
+          opened.push(again);
+          return again;
+        },
+      };
+    };
+    const freshStore = async (): Promise<LedgerStore> => (await fresh()).store;
+
+    it('migrates idempotently', async () => {
+      const store = await freshStore();
+      await store.migrate();
+      await store.migrate();
+      await store.append(generateRecords(5, { seed: 1, start: START, spanMs: HOUR }));
+      expect(await store.records({})).toHaveLength(5);
+    });
+
+    it('round-trips records exactly, newest first', async () => {
+      const store = await freshStore();
+      const records = generateRecords(400, { seed: 2, start: START, spanMs: 3 * DAY, payloadShare: 0.5 });
+      await store.append(records.slice(0, 250));
+      await store.append(records.slice(250));
+      expect(await store.records({ limit: 10_000 })).toEqual(newestFirst(records));
+    });
+
+    it('keeps null apart from a value, and an absent payload apart from a stored null', async () => {
+      const store = await freshStore();
+      const [base] = generateRecords(1, { seed: 3, start: START, spanMs: HOUR, payloadShare: 0 }) as [LedgerRecord];
+      const bare: LedgerRecord = {
+        ...base,
+        id: 'bare',
+        keyId: null,
+        team: null,
+        requestedModel: null,
+        task: null,
+        priority: null,
+        tier: null,
+        rule: null,
+        routeReason: null,
+        fallbackReason: null,
+        attempts: [],
+        provider: null,
+        model: null,
+        local: false,
+        cache: null,
+        tokens: { inputUncached: 0, cacheRead: 0, cacheWrite: 0, outputText: 0, outputReasoning: 0, estimated: false },
+        costUsd: null,
+        referenceModel: null,
+        referenceCostUsd: null,
+        savingsUsd: null,
+        ttftMs: null,
+        generationMs: null,
+        errorCode: null,
+        warnings: [],
+      };
+      const full: LedgerRecord = { ...base, id: 'full', ts: base.ts + 1, costUsd: 0.1 + 0.2, latencyMs: 1 / 3, prompt: null, response: { nested: [1, 'two', { three: null }] } };
+      await store.append([bare, full]);
+      const [readFull, readBare] = await store.records({});
+      expect(readBare).toEqual(bare);
+      expect(readBare && 'prompt' in readBare).toBe(false);
+      expect(readFull).toEqual(full);
+      expect(readFull?.prompt).toBeNull();
+      expect(readFull?.costUsd).toBe(0.1 + 0.2);
+      expect(readFull?.latencyMs).toBe(1 / 3);
+    });
+
+    it('ignores records it already has, in the table and in the rollups', async () => {
+      const store = await freshStore();
+      const records = generateRecords(600, { seed: 4, start: START, spanMs: 2 * DAY });
+      const first = records.slice(0, 400);
+      await store.append(first);
+      const totals = await store.usage({ ...ALL_TIME, groupBy: ['key', 'target'] });
+      await store.append(first); // a retried batch
+      expect(await store.usage({ ...ALL_TIME, groupBy: ['key', 'target'] })).toEqual(totals);
+      expect(await store.records({ limit: 10_000 })).toHaveLength(400);
+
+      // Half old, half new, and one record twice in the same batch.
+      const overlapping = [...records.slice(200, 600), records[599] as LedgerRecord];
+      await store.append(overlapping);
+      expect(await store.records({ limit: 10_000 })).toHaveLength(600);
+      expectSameUsage(await store.usage({ ...ALL_TIME, groupBy: ['key', 'target'] }), bruteForceUsage(records, { ...ALL_TIME, groupBy: ['key', 'target'] }));
+    });
+
+    describe('usage', () => {
+      // 3,000 varied records over five days across a month end, written in uneven batches.
+      const records = generateRecords(3_000, { seed: 5, start: START, spanMs: 5 * DAY + 7 * HOUR, payloadShare: 0 });
+      let store: LedgerStore;
+      const check = async (query: UsageQuery, label: string): Promise<void> => {
+        expectSameUsage(await store.usage(query), bruteForceUsage(records, query), label);
+      };
+      beforeAll(async () => {
+        // One store for this block (read-only after seeding): closed by the fixture's own teardown.
+        ({ store } = await fixture.fresh());
+        for (let start = 0; start < records.length; start += 700) await store.append(records.slice(start, start + 700));
+        return () => store.close();
+      });
+
+      it('totals everything without dimensions', async () => {
+        await check({ ...ALL_TIME, groupBy: [] }, 'no dimensions');
+        expect((await store.usage({ ...ALL_TIME, groupBy: [] }))[0]?.requests).toBe(3_000);
+      });
+
+      it('groups by each dimension', async () => {
+        for (const dimension of DIMENSIONS) await check({ ...ALL_TIME, groupBy: [dimension] }, dimension);
+      });
+
+      it('groups by every pair of dimensions, in either order', async () => {
+        for (const a of DIMENSIONS) {
+          for (const b of DIMENSIONS) if (a !== b) await check({ ...ALL_TIME, groupBy: [a, b] }, `${a}+${b}`);
+        }
+      });
+
+      it('groups by several dimensions at once', async () => {
+        await check({ ...ALL_TIME, groupBy: ['day', 'team', 'task', 'tier'] }, 'day+team+task+tier');
+        await check({ ...ALL_TIME, groupBy: ['month', 'key', 'target', 'local'] }, 'month+key+target+local');
+        await check({ ...ALL_TIME, groupBy: [...DIMENSIONS] }, 'everything');
+        await check({ ...ALL_TIME, groupBy: ['key', 'key', 'day'] }, 'repeated dimension');
+      });
+
+      it('filters by each field, null matching records without a value', async () => {
+        const filters: UsageQuery['filter'][] = [
+          { keyId: 'key_alpha' },
+          { keyId: null },
+          { team: 'search' },
+          { team: null },
+          { task: 'Summarize' },
+          { task: null },
+          { tier: 'large' },
+          { tier: null },
+          { target: 'ollama/llama3.2' },
+          { target: 'openrouter/meta-llama/llama-3-70b' },
+          { target: 'nobody/nothing' },
+          { provider: 'gpu-box' },
+          { local: true },
+          { local: false },
+          { keyId: 'key_gamma', task: 'code', local: false },
+          { team: null, tier: null, provider: 'anthropic' },
+        ];
+        for (const filter of filters) {
+          await check({ ...ALL_TIME, groupBy: ['day', 'target'], filter }, JSON.stringify(filter));
+          await check({ ...ALL_TIME, groupBy: [], filter }, `${JSON.stringify(filter)} total`);
+        }
+      });
+
+      it('rounds the window out to whole hours', async () => {
+        const windows: [number, number][] = [
+          [START + 26 * HOUR + 17 * 60_000, START + 30 * HOUR + 1], // mid-hour on both ends
+          [START + 26 * HOUR, START + 30 * HOUR], // on the hour: `until` is exclusive
+          [START + 26 * HOUR + 1, START + 26 * HOUR + 2], // inside one hour: that hour
+          [START + 3 * DAY, START + 3 * DAY], // empty
+        ];
+        for (const [since, until] of windows) {
+          await check({ since, until, groupBy: ['hour'] }, `[${since}, ${until})`);
+          await check({ since, until, groupBy: ['key', 'local'], filter: { team: 'search' } }, `[${since}, ${until}) by key`);
+        }
+        const oneHour = await store.usage({ since: START + 26 * HOUR + 1, until: START + 26 * HOUR + 2, groupBy: ['hour'] });
+        expect(oneHour.map((row) => row.group['hour'])).toEqual(['2026-11-24T02:00:00Z']);
+      });
+
+      it('answers an empty window with no rows', async () => {
+        expect(await store.usage({ since: START - DAY, until: START, groupBy: [] })).toEqual([]);
+        expect(await store.usage({ since: START - DAY, until: START, groupBy: ['day'] })).toEqual([]);
+        expect(await store.usage({ ...ALL_TIME, groupBy: ['day'], filter: { keyId: 'no-such-key' } })).toEqual([]);
+      });
+    });
+
+    it('names groups as UTC ISO strings, local as a boolean, a missing value as null', async () => {
+      const store = await freshStore();
+      const [base] = generateRecords(1, { seed: 6, start: START, spanMs: HOUR }) as [LedgerRecord];
+      const ts = Date.UTC(2026, 10, 25, 13, 45, 12, 345);
+      await store.append([
+        { ...base, id: 'a', ts, keyId: null, provider: 'ollama', model: 'llama3.2', local: true },
+        { ...base, id: 'b', ts: Date.UTC(2026, 11, 31, 23, 59, 59, 999), keyId: 'key_x', provider: null, model: null, local: false },
+      ]);
+      const rows = await store.usage({ ...ALL_TIME, groupBy: ['hour', 'day', 'month', 'key', 'target', 'local'] });
+      expect(rows.map((row) => row.group)).toEqual([
+        { hour: '2026-11-25T13:00:00Z', day: '2026-11-25', month: '2026-11', key: null, target: 'ollama/llama3.2', local: true },
+        { hour: '2026-12-31T23:00:00Z', day: '2026-12-31', month: '2026-12', key: 'key_x', target: null, local: false },
+      ]);
+      for (const row of rows) expect(typeof row.requests).toBe('number');
+    });
+
+    it('lists records newest first, with a default and a maximum limit, by window and key', async () => {
+      const store = await freshStore();
+      const records = generateRecords(10_050, { seed: 7, start: START, spanMs: 2 * DAY, payloadShare: 0 });
+      await store.append(records);
+      const sorted = newestFirst(records);
+      expect(await store.records({})).toEqual(sorted.slice(0, 100));
+      expect(await store.records({ limit: 7 })).toEqual(sorted.slice(0, 7));
+      expect(await store.records({ limit: 0 })).toEqual([]);
+      expect(await store.records({ limit: 50_000 })).toHaveLength(10_000);
+      const since = START + 6 * HOUR;
+      const until = START + 7 * HOUR;
+      const inWindow = sorted.filter((record) => record.ts >= since && record.ts < until);
+      expect(await store.records({ since, until, limit: 10_000 })).toEqual(inWindow);
+      expect(await store.records({ since, until, keyId: 'key_Beta', limit: 10_000 })).toEqual(inWindow.filter((record) => record.keyId === 'key_Beta'));
+      expect(await store.records({ since: START + 2 * DAY })).toEqual([]);
+    });
+
+    it('prunes prompts and responses before a time, keeping the records and their rollups', async () => {
+      const store = await freshStore();
+      const records = generateRecords(500, { seed: 8, start: START, spanMs: DAY, payloadShare: 0.6 });
+      await store.append(records);
+      const usageBefore = await store.usage({ ...ALL_TIME, groupBy: ['hour'] });
+      const cut = START + 10 * HOUR;
+      const withPayload = records.filter((record) => record.ts < cut && (record.prompt !== undefined || record.response !== undefined));
+      expect(withPayload.length).toBeGreaterThan(0);
+      expect(await store.prunePayloads(cut)).toBe(withPayload.length);
+      expect(await store.prunePayloads(cut)).toBe(0);
+      const expected = newestFirst(records).map((record) => {
+        if (record.ts >= cut) return record;
+        const { prompt: _prompt, response: _response, ...rest } = record;
+        return rest;
+      });
+      expect(await store.records({ limit: 10_000 })).toEqual(expected);
+      expect(await store.usage({ ...ALL_TIME, groupBy: ['hour'] })).toEqual(usageBefore);
+    });
+
+    it('stores, lists, finds and revokes keys', async () => {
+      const store = await freshStore();
+      const key = (id: string, createdAt: number, extra: Partial<StoredKey> = {}): StoredKey => ({
+        id,
+        name: `name of ${id}`,
+        team: null,
+        hash: `hash-${id}`,
+        prefix: `tg_${id.slice(0, 4)}`,
+        createdAt,
+        revokedAt: null,
+        budget: null,
+        limits: null,
+        ...extra,
+      });
+      const b = key('key_b', 2_000, { team: 'search', budget: { mode: 'hard', dailyUsd: 5, monthlyUsd: 100.5 }, limits: { requestsPerMinute: 60 } });
+      const a = key('key_a', 1_000, { budget: { mode: 'soft' } });
+      const c = key('key_c', 3_000, { limits: { tokensPerMinute: 10_000 } });
+      for (const k of [b, c, a]) await store.insertKey(k);
+      expect(await store.listKeys()).toEqual([a, b, c]);
+      expect(await store.findKeyByHash('hash-key_b')).toEqual(b);
+      expect(await store.findKeyByHash('nope')).toBeUndefined();
+
+      expect(await store.revokeKey('key_b', 5_000)).toBe(true);
+      expect(await store.revokeKey('key_b', 6_000)).toBe(true); // already revoked: the first time stands
+      expect(await store.revokeKey('key_z', 5_000)).toBe(false);
+      expect(await store.findKeyByHash('hash-key_b')).toEqual({ ...b, revokedAt: 5_000 });
+      expect((await store.listKeys()).map((k) => k.revokedAt)).toEqual([null, 5_000, null]);
+
+      const duplicate = store.insertKey(a);
+      await expect(duplicate).rejects.toBeInstanceOf(LedgerStoreError);
+      await expect(duplicate).rejects.toMatchObject({ operation: 'insertKey' });
+      expect(await store.listKeys()).toHaveLength(3); // and the store still works
+    });
+
+    it('keeps everything when the ledger is opened again', async () => {
+      const { store, reopen } = await fresh();
+      const records = generateRecords(300, { seed: 9, start: START, spanMs: DAY, payloadShare: 0.5 });
+      await store.append(records);
+      await store.insertKey({ id: 'key_a', name: 'a', team: null, hash: 'h', prefix: 'tg_a', createdAt: 1, revokedAt: null, budget: null, limits: null });
+      const usage = await store.usage({ ...ALL_TIME, groupBy: ['day', 'target'] });
+      await store.close();
+
+      const again = await reopen();
+      await again.migrate();
+      expect(await again.records({ limit: 10_000 })).toEqual(newestFirst(records));
+      expect(await again.usage({ ...ALL_TIME, groupBy: ['day', 'target'] })).toEqual(usage);
+      expect(await again.listKeys()).toHaveLength(1);
+      await again.append(records); // still idempotent across opens
+      expect(await again.usage({ ...ALL_TIME, groupBy: ['day', 'target'] })).toEqual(usage);
+    });
+
+    it('refuses calls after close with a LedgerStoreError', async () => {
+      const store = await freshStore();
+      await store.close();
+      await store.close(); // twice is fine
+      await expect(store.records({})).rejects.toBeInstanceOf(LedgerStoreError);
+      await expect(store.append(generateRecords(1, { seed: 10, start: START, spanMs: HOUR }))).rejects.toThrow(/after close/);
+    });
+  });
+}
+
+function newestFirst(records: readonly LedgerRecord[]): LedgerRecord[] {
+  return [...records].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
