@@ -61,7 +61,7 @@ describe('tollgate CLI', () => {
   it('`serve` starts on a config file and `config check` reports a bad one by path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
     const good = join(dir, 'good.yaml');
-    await writeFile(good, 'logging: { level: warn }\nproviders:\n  ollama: { type: ollama, baseUrl: "http://127.0.0.1:9" }\n');
+    await writeFile(good, `logging: { level: warn }\nledger: { url: "sqlite:${join(dir, 'ledger.db')}" }\nproviders:\n  ollama: { type: ollama, baseUrl: "http://127.0.0.1:9" }\n`);
     const { url } = await startAndWaitForUrl(['serve', '-c', good, '--port', '0'], /listening on (http:\/\/\S+)/);
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
@@ -77,7 +77,7 @@ describe('tollgate CLI', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
     const file = join(dir, 'tollgate.yaml');
     const providers = 'providers:\n  ollama: { type: ollama, baseUrl: "http://127.0.0.1:9" }\n  anthropic: { type: anthropic, apiKey: k, baseUrl: "http://127.0.0.1:9" }\n';
-    await writeFile(file, `logging: { level: warn }\nadmin: { key: cli-admin-key-0123456789 }\n${providers}models:\n  first: ollama/phi3\n`);
+    await writeFile(file, `logging: { level: warn }\nledger: { url: ":memory:" }\nadmin: { key: cli-admin-key-0123456789 }\n${providers}models:\n  first: ollama/phi3\n`);
     const child = spawn(process.execPath, [bin, 'serve', '-c', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let output = '';
@@ -109,5 +109,56 @@ describe('tollgate CLI', () => {
     child.kill('SIGHUP');
     await expect.poll(() => output, { timeout: 5_000 }).toMatch(/reload rejected, keeping the running configuration/);
     expect(await aliases()).toContain('second');
+  });
+
+  it('`keys create|list|revoke` manage keys in the ledger store; `serve` enforces them; `report` reads what was recorded', async () => {
+    const { startOpenAISim } = await import('../sim/index.js');
+    const sim = await startOpenAISim({});
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
+      const file = join(dir, 'tollgate.yaml');
+      await writeFile(
+        file,
+        `logging: { level: warn }\nledger: { url: "sqlite:${join(dir, 'ledger.db')}", flushIntervalMs: 10 }\n` +
+          `providers:\n  openai: { type: openai, apiKey: k, baseUrl: "${sim.url}/v1" }\nmodels:\n  mini: openai/gpt-4o-mini\n`,
+      );
+      const created = await run(['keys', 'create', '--name', 'kb-analyzer', '--team', 'research', '--monthly-budget', '50', '--rpm', '100', '--format', 'json', '-c', file]);
+      expect(created.code).toBe(0);
+      const key = JSON.parse(created.output) as { id: string; secret: string; team: string; budget: { monthlyUsd: number; mode: string } };
+      expect(key).toMatchObject({ team: 'research', budget: { monthlyUsd: 50, mode: 'hard' } });
+      expect(key.secret).toMatch(/^tg_/);
+
+      const listed = await run(['keys', 'list', '-c', file]);
+      expect(listed.output).toContain(key.id);
+      expect(listed.output).toContain('$50/month hard');
+      expect(listed.output).not.toContain(key.secret);
+
+      const { url } = await startAndWaitForUrl(['serve', '-c', file, '--port', '0'], /listening on (http:\/\/\S+)/);
+      const withKey = new OpenAI({ baseURL: `${url}/v1`, apiKey: key.secret, maxRetries: 0 });
+      await withKey.chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'hello' }] });
+      const without = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-wrong', maxRetries: 0 });
+      await expect(without.chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'hello' }] })).rejects.toMatchObject({ status: 401 });
+      // SIGTERM drains the ledger before the process exits.
+      const serving = children.pop()!;
+      const exited = new Promise((resolve) => serving.once('exit', resolve));
+      serving.kill('SIGTERM');
+      await exited;
+
+      const report = await run(['report', '--since', '1h', '--by', 'target,key', '--format', 'csv', '-c', file]);
+      expect(report.code).toBe(0);
+      const lines = report.output.trim().split('\n');
+      expect(lines[0]).toBe('target,key,requests,errors,fallbacks,input tok,output tok,cost $,cloud ref $,saved $,latency ms');
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^openai/gpt-4o-mini,${key.id},1,0,0,\\d+,\\d+,`)));
+      expect(lines).toContainEqual(expect.stringMatching(/^\(none\),\(none\),1,1,/));
+      const table = await run(['report', '--since', '1h', '--by', 'team', '-c', file]);
+      expect(table.output).toMatch(/research/);
+      expect(table.output).toMatch(/total/);
+
+      const revoked = await run(['keys', 'revoke', key.id, '-c', file]);
+      expect(revoked.output).toContain(`Revoked ${key.id}`);
+      expect((await run(['keys', 'list', '-c', file])).output).toMatch(/revoked \d{4}-\d{2}-\d{2}/);
+    } finally {
+      await sim.close();
+    }
   });
 });

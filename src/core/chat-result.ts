@@ -68,8 +68,12 @@ export interface ChatResult {
  * the HTTP layer writes them into the client's dialect once.
  */
 export type StreamPart =
-  /** First part of every stream: response metadata and warnings. */
-  | { readonly type: 'stream-start'; readonly response: ResponseMetadata; readonly warnings: ReadonlyArray<CallWarning> }
+  /**
+   * First part of every stream: response metadata and warnings. `usage` is what the provider
+   * reports before generating (Anthropic's message_start: input and cache counts); the `finish`
+   * part's usage is still the one to bill.
+   */
+  | { readonly type: 'stream-start'; readonly response: ResponseMetadata; readonly warnings: ReadonlyArray<CallWarning>; readonly usage?: Usage }
   | { readonly type: 'text-delta'; readonly delta: string }
   | { readonly type: 'reasoning-delta'; readonly delta: string }
   /** Anthropic's signature for the reasoning streamed so far. */

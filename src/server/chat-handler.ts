@@ -292,6 +292,10 @@ function noteStreamPart(account: RequestAccount, part: StreamPart): void {
     case 'tool-call-delta':
       account.output.push(part.argumentsDelta);
       return;
+    case 'stream-start':
+      // Anthropic reports the prompt's counts up front: a stream cut short is billed on them.
+      if (part.usage) account.startUsage = part.usage;
+      return;
     case 'finish':
       account.usage = part.usage;
       return;

@@ -160,6 +160,28 @@ describe('one record per request', () => {
     expect(record).toMatchObject({ outcome: 'client_aborted', errorCode: 'client_aborted', provider: 'openai' });
   });
 
+  it('an Anthropic stream cut short is billed on the prompt counts Anthropic reported at its start', async () => {
+    stack.anthropic.control.setFaults([{ kind: 'trickle', intervalMs: 50 }]);
+    const controller = new AbortController();
+    const response = await fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-tollgate-task': 'haiku' },
+      body: JSON.stringify({ model: 'auto', max_tokens: 200, stream: true, messages: [{ role: 'user', content: 'A question whose prompt size Anthropic tells us up front' }] }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('content_block_delta')) text += new TextDecoder().decode((await reader.read()).value);
+    const inputTokens = Number(/"input_tokens":(\d+)/.exec(text)?.[1]);
+    controller.abort();
+    const record = await recordOf(response.headers.get('x-request-id'));
+    expect(record).toMatchObject({ outcome: 'client_aborted', provider: 'anthropic' });
+    expect(inputTokens).toBeGreaterThan(0);
+    expect(record.tokens.inputUncached).toBe(inputTokens);
+    expect(record.tokens.estimated).toBe(true); // the output was estimated
+    expect(record.tokens.outputText).toBeGreaterThan(0);
+  });
+
   it.each([
     ['malformed JSON', '{"model": "auto", "messages": [', 400, 'invalid_json'],
     ['wrong types', JSON.stringify({ model: 'auto', messages: 'hello' }), 400, 'invalid_request'],

@@ -42,6 +42,8 @@ export class RequestAccount {
   fallbackReason: string | undefined;
   cache: 'hit' | 'miss' | null = null;
   usage: Usage | undefined;
+  /** Usage an upstream reported when its stream started (Anthropic's input counts), for a stream that never finished. */
+  startUsage: Usage | undefined;
   /** Generated text and tool-call pieces, kept only so missing usage can be estimated. */
   readonly output: string[] = [];
   ttftMs: number | null = null;
@@ -122,11 +124,13 @@ export class RequestAccount {
     const reached = this.target !== undefined && this.cache !== 'hit';
     let tokens = NO_TOKENS;
     if (reached) {
-      const needs = usageNeedsEstimate(this.usage);
+      // Output counts at a stream's start are placeholders: keep only its input counts.
+      const usage = this.usage ?? (this.startUsage ? { inputTokens: this.startUsage.inputTokens, outputTokens: {} } : undefined);
+      const needs = usageNeedsEstimate(usage);
       const estimate: { input?: number; output?: number } = {};
       if (needs.input && this.call) estimate.input = await estimateInputTokens(this.call);
       if (needs.output) estimate.output = await estimateOutputTokens(this.output);
-      tokens = tokensFromUsage(this.usage, estimate);
+      tokens = tokensFromUsage(usage, estimate);
     }
     const meta = this.meta;
     const failed = this.attempts.length > 0 ? this.attempts[this.attempts.length - 1] : undefined;

@@ -58,7 +58,13 @@ describe('AnthropicChatModel.stream', () => {
       temperature: 0.3,
     });
     expect(parts).toEqual([
-      { type: 'stream-start', response: { id: 'msg_1', model: 'claude-opus-4-8', upstreamRequestId: 'req_018' }, warnings: [] },
+      {
+        type: 'stream-start',
+        response: { id: 'msg_1', model: 'claude-opus-4-8', upstreamRequestId: 'req_018' },
+        warnings: [],
+        // What message_start said, so a client's own message_start can show the cache counts.
+        usage: expect.objectContaining({ inputTokens: { total: 1135, noCache: 11, cacheRead: 1024, cacheWrite: 100 } }),
+      },
       { type: 'reasoning-delta', delta: 'Need a file.' },
       { type: 'reasoning-signature', signature: 'sig-123' },
       { type: 'text-delta', delta: 'Hello' },

@@ -106,12 +106,14 @@ export class AnthropicChatModel implements ChatModel {
     const { target } = response;
     let started = false;
     let completed = false;
-    const start = (id?: string | null, model?: string | null): StreamPart => {
+    const start = (id?: string | null, model?: string | null, usage?: AnthropicUsage): StreamPart => {
       started = true;
       return {
         type: 'stream-start',
         response: { id: id ?? undefined, model: model ?? undefined, upstreamRequestId: response.headers['request-id'] },
         warnings,
+        // Input and cache counts are final here; output_tokens is a placeholder until message_delta.
+        ...(usage === undefined ? {} : { usage: convertAnthropicUsage(usage, false) }),
       };
     };
     const parse = <S extends z.ZodType>(schema: S, json: unknown, data: string): z.output<S> => {
@@ -139,7 +141,7 @@ export class AnthropicChatModel implements ChatModel {
         if (type === 'message_start') {
           const { message } = parse(messageStartEventSchema, json, event.data);
           usage = mergeAnthropicUsage(usage, message.usage);
-          if (!started) yield start(message.id, message.model);
+          if (!started) yield start(message.id, message.model, usage);
           continue;
         }
         if (!started) yield start();

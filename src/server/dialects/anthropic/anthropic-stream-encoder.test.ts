@@ -155,4 +155,10 @@ describe('createAnthropicStreamEncoder', () => {
   it('ping is the Anthropic ping event', () => {
     expect(createAnthropicStreamEncoder(ctx, { includeUsage: true }).ping()).toBe('event: ping\ndata: {"type": "ping"}\n\n');
   });
+
+  it('message_start carries the input and cache counts given with stream-start (output 0 until message_delta)', () => {
+    const usage = { inputTokens: { total: 1135, noCache: 11, cacheRead: 1024, cacheWrite: 100 }, outputTokens: { total: 1 } };
+    const [messageStart] = events(encodeAll([{ ...start, usage }, finish()]));
+    expect(messageStart?.data.message).toMatchObject({ usage: { input_tokens: 11, cache_creation_input_tokens: 100, cache_read_input_tokens: 1024, output_tokens: 0 } });
+  });
 });

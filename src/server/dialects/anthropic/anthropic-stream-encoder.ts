@@ -3,15 +3,15 @@
  * message_start, (content_block_start, content_block_delta*, content_block_stop)*, message_delta,
  * message_stop. One block is open at a time; indexes count blocks from 0.
  *
- * Canonical stream-start carries no usage, so message_start reports zeros; the full usage (input,
- * cache and output counts) goes in message_delta, whose counters the SDKs take as cumulative totals
- * that overwrite the message_start ones.
+ * message_start reports the input and cache counts the provider gave with stream-start (Anthropic
+ * does; others report nothing up front: zeros) and 0 output tokens. The full usage goes in
+ * message_delta, whose counters the SDKs take as cumulative totals that overwrite these.
  *
  * Tool calls must arrive one after the other (every provider streams them so). A fragment for a tool
  * call whose block is already closed cannot be written in this dialect; it ends the stream with an
  * in-band error rather than silently corrupting the arguments.
  */
-import { InternalError, type GatewayError, type StreamPart } from '../../../core/index.js';
+import { EMPTY_USAGE, InternalError, type GatewayError, type StreamPart, type Usage } from '../../../core/index.js';
 import type { ResponseContext, StreamEncoder } from '../dialect.js';
 import { anthropicErrorBody } from './anthropic-errors.js';
 import { anthropicMessageId, toAnthropicUsage } from './anthropic-messages-response.js';
@@ -24,10 +24,10 @@ type OpenBlock =
 
 /** Creates the encoder for one response. Anthropic streams always carry usage, so `includeUsage` is ignored. */
 export function createAnthropicStreamEncoder(ctx: ResponseContext, _options: { readonly includeUsage: boolean }): StreamEncoder {
-  const messageStart =
+  const messageStart = (usage: Usage | undefined): string =>
     `event: message_start\ndata: {"type":"message_start","message":{"id":${JSON.stringify(anthropicMessageId(ctx.requestId))},` +
     `"type":"message","role":"assistant","model":${JSON.stringify(ctx.model)},"content":[],"stop_reason":null,"stop_sequence":null,` +
-    `"usage":{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0}}}\n\n`;
+    `"usage":${JSON.stringify({ ...toAnthropicUsage(usage ?? EMPTY_USAGE), output_tokens: 0 })}}}\n\n`;
 
   let started = false;
   let ended = false;
@@ -36,10 +36,10 @@ export function createAnthropicStreamEncoder(ctx: ResponseContext, _options: { r
   let blockIndex = 0;
   let open: OpenBlock | undefined;
 
-  const start = (): string => {
+  const start = (usage?: Usage): string => {
     if (started) return '';
     started = true;
-    return messageStart;
+    return messageStart(usage);
   };
   const closeBlock = (): string => {
     if (open === undefined) return '';
@@ -66,7 +66,7 @@ export function createAnthropicStreamEncoder(ctx: ResponseContext, _options: { r
       if (ended) return '';
       switch (part.type) {
         case 'stream-start':
-          return start();
+          return start(part.usage);
         case 'text-delta': {
           // Empty deltas would open empty text blocks, which Anthropic never sends (and rejects on the way back).
           if (part.delta === '') return '';
