@@ -14,6 +14,7 @@ import Table from 'cli-table3';
 import { GATEWAY_NODE_FLAGS } from '../server/node-flags.js';
 import { benchRouting } from './route-bench.js';
 import { closedLoop, firstByteLatency, median, pacedLoad, type LatencySummary } from './load.js';
+import { benchLedger, INGEST_TARGET_PER_SECOND, ledgerBenchTable, QUERY_TARGET_MS } from './ledger-bench.js';
 
 interface Role {
   readonly child: ChildProcess;
@@ -174,6 +175,32 @@ async function main(): Promise<void> {
   console.log('\nMarkdown (for the README) in bench-results/latest.md');
 
   for (const role of [gateway, unledgered, bare, ollamaSim, openaiSim]) role.child.kill();
+
+  // The ledger on its own, after the HTTP load so neither disturbs the other.
+  const ledgerBar = new SingleBar({ format: 'ledger [{bar}] {percentage}% | {phase}', hideCursor: true }, Presets.shades_classic);
+  ledgerBar.start(1, 0, { phase: 'starting' });
+  let phase = '';
+  const ledger = await benchLedger({
+    ...(process.env.BENCH_LEDGER_RECORDS ? { records: Number(process.env.BENCH_LEDGER_RECORDS) } : {}),
+    onProgress: (next, done, total) => {
+      if (next !== phase) {
+        phase = next;
+        ledgerBar.setTotal(total);
+      }
+      ledgerBar.update(done, { phase: next });
+    },
+  });
+  ledgerBar.stop();
+  console.log(ledgerBenchTable(ledger));
+  const ledgerMarkdown = [
+    '',
+    `| ledger (SQLite) | measured | target |`,
+    `|---|---|---|`,
+    `| ingest, ${ledger.ingest.records.toLocaleString('en')} records through the group-commit Ledger | ${ledger.ingest.recordsPerSecond.toFixed(0)} records/s | ≥ ${INGEST_TARGET_PER_SECOND.toLocaleString('en')}/s |`,
+    ...ledger.reports.queries.map((query) => `| report over ${ledger.reports.records.toLocaleString('en')} records: ${query.label} | ${query.medianMs.toFixed(1)} ms | < ${QUERY_TARGET_MS} ms |`),
+  ].join('\n');
+  await writeFile('bench-results/latest.md', `${markdown}\n${ledgerMarkdown}\n`);
+  await writeFile('bench-results/latest.json', JSON.stringify({ rounds: ROUNDS, seconds: SECONDS, figures, rssMb: rss, checks, ledger }, null, 2));
 }
 
 main().catch((error: unknown) => {

@@ -38,7 +38,7 @@ export interface LedgerStore {
 export type UsageDimension = 'hour' | 'day' | 'month' | 'key' | 'team' | 'task' | 'tier' | 'target' | 'provider' | 'local';
 
 export interface UsageQuery {
-  /** Inclusive, epoch ms; rounded down to the hour (rollups are hourly). */
+  /** Inclusive, epoch ms; rounded down to the hour. Whole UTC days are read from daily rollups, the edges from hourly ones. */
   readonly since: number;
   /** Exclusive, epoch ms; rounded up to the hour. */
   readonly until: number;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../test-support/postgres.js';
-import type { LedgerStore } from '../ledger-store.js';
+import type { LedgerStore, UsageQuery } from '../ledger-store.js';
 import { openLedgerStore } from './open-ledger-store.js';
 import { createPostgresLedgerStore } from './postgres-ledger-store.js';
 import { bruteForceUsage, expectSameUsage } from './testing/brute-force-usage.js';
@@ -28,6 +28,8 @@ describeLedgerStore('postgres', {
 
 describe('Postgres ledger store', () => {
   const START = Date.UTC(2026, 10, 23);
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
   const ALL_TIME = { since: 0, until: Date.UTC(2100, 0, 1) };
 
   it('is what openLedgerStore gives for a postgres:// url, migrated', async () => {
@@ -52,6 +54,34 @@ describe('Postgres ledger store', () => {
     const query = { ...ALL_TIME, groupBy: ['hour', 'key', 'target'] } as const;
     expectSameUsage(await stores[0]!.usage(query), bruteForceUsage(records, query));
     await Promise.all(stores.map((store) => store.close()));
+  });
+
+  it('backfills daily rollups from the hourly ones when upgrading a ledger of schema 1', async () => {
+    const url = await server.newDatabase();
+    const records = generateRecords(2_000, { seed: 6, start: START, spanMs: 4 * DAY + 5 * HOUR, payloadShare: 0 });
+    const store = createPostgresLedgerStore({ url });
+    await store.migrate();
+    await store.append(records);
+    await store.close();
+    // Back to what schema 1 left: records and hourly rollups, no daily ones.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('DROP TABLE rollups_daily; DELETE FROM schema_migrations WHERE version > 1');
+    await client.end();
+
+    const upgraded = createPostgresLedgerStore({ url });
+    await upgraded.migrate();
+    const later = generateRecords(500, { seed: 7, start: START + 3 * DAY, spanMs: 3 * DAY, idPrefix: 'later', payloadShare: 0 });
+    await upgraded.append(later);
+    const all = [...records, ...later];
+    for (const query of [
+      { ...ALL_TIME, groupBy: ['day', 'key', 'target'] },
+      { ...ALL_TIME, groupBy: [] },
+      { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'task', 'local'] },
+    ] satisfies UsageQuery[]) {
+      expectSameUsage(await upgraded.usage(query), bruteForceUsage(all, query), JSON.stringify(query.groupBy));
+    }
+    await upgraded.close();
   });
 
   it('stores a NUL in client-supplied text as U+FFFD instead of failing the batch', async () => {
@@ -80,7 +110,7 @@ describe('Postgres ledger store', () => {
     // The rollup columns are bigint / double precision, never numeric (which pg returns as strings).
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query<{ data_type: string }>("SELECT DISTINCT data_type FROM information_schema.columns WHERE table_name = 'rollups_hourly'");
+    const { rows } = await client.query<{ data_type: string }>("SELECT DISTINCT data_type FROM information_schema.columns WHERE table_name IN ('rollups_hourly', 'rollups_daily')");
     await client.end();
     expect(rows.map((r) => r.data_type).sort()).toEqual(['bigint', 'boolean', 'double precision', 'text']);
   });

@@ -4,7 +4,7 @@ import type { LedgerStore, RecordQuery, StoredKey, UsageQuery, UsageRow } from '
 import { buildRecordsSql, RECORD_COLUMNS, recordToRow, rowToRecord, type LedgerRecordRow } from './ledger-record-row.js';
 import { LedgerStoreError } from './ledger-store-error.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { ADD_EXCLUDED_MEASURES, foldRecords, ROLLUP_KEY_COLUMNS, ROLLUP_MEASURES, type RollupDelta } from './rollup.js';
+import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
 import { buildUsageSql, toUsageRow, type UsageSqlDialect } from './usage-sql.js';
 
@@ -83,11 +83,22 @@ const INSERT_RECORDS =
 
 const ROLLUP_KEY_ARRAY_TYPES = ['bigint[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'text[]', 'boolean[]'];
 
-/** Measures travel as double precision; integer columns take them by assignment cast (exact for whole numbers). */
-const UPSERT_ROLLUPS =
-  `INSERT INTO rollups_hourly (${[...ROLLUP_KEY_COLUMNS, ...ROLLUP_MEASURES].join(', ')}) ` +
-  `SELECT * FROM ${unnestOf([...ROLLUP_KEY_ARRAY_TYPES, ...ROLLUP_MEASURES.map(() => 'double precision[]')])} ` +
-  `ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${ADD_EXCLUDED_MEASURES}`;
+/**
+ * Adds a batch's deltas to a rollup table in one statement. Measures travel as double precision;
+ * integer columns take them by assignment cast (exact for whole numbers).
+ */
+function upsertRollups(table: RollupTable): string {
+  const keys = rollupKeyColumns(table);
+  return (
+    `INSERT INTO ${table.name} (${[...keys, ...ROLLUP_MEASURES].join(', ')}) ` +
+    `SELECT * FROM ${unnestOf([...ROLLUP_KEY_ARRAY_TYPES, ...ROLLUP_MEASURES.map(() => 'double precision[]')])} ` +
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${addExcludedMeasures(table)}`
+  );
+}
+
+const UPSERT_HOURLY = upsertRollups(HOURLY);
+const UPSERT_DAILY = upsertRollups(DAILY);
+const ROLLUP_WIDTH = ROLLUP_KEY_ARRAY_TYPES.length + ROLLUP_MEASURES.length;
 
 class PostgresLedgerStore implements LedgerStore {
   readonly kind = 'postgres';
@@ -134,8 +145,10 @@ class PostgresLedgerStore implements LedgerStore {
       const rows = [...byId.values()].map((record) => recordToRow(record, (value) => value).map(withoutNul));
       const inserted = await client.query<{ id: string }>(INSERT_RECORDS, columnsOf(rows, RECORD_COLUMNS.length));
       if (inserted.rows.length === 0) return;
-      const deltas = foldRecords(inserted.rows.map((row) => byId.get(row.id)).filter((record) => record !== undefined));
-      await client.query(UPSERT_ROLLUPS, columnsOf(deltas.map(rollupValues), ROLLUP_KEY_COLUMNS.length + ROLLUP_MEASURES.length));
+      const hourly = foldRecords(inserted.rows.map((row) => byId.get(row.id)).filter((record) => record !== undefined));
+      // Hourly rows first, then daily, each in key order: every writer locks rows in the same order.
+      await client.query(UPSERT_HOURLY, columnsOf(hourly.map(rollupValues), ROLLUP_WIDTH));
+      await client.query(UPSERT_DAILY, columnsOf(foldByDay(hourly).map(rollupValues), ROLLUP_WIDTH));
     });
   }
 
@@ -237,7 +250,7 @@ function columnsOf(rows: readonly (readonly unknown[])[], width: number): unknow
 }
 
 function rollupValues({ key, measures }: RollupDelta): unknown[] {
-  return [key.hour, key.keyId, key.team, key.task, key.tier, key.provider, key.model, key.local, ...ROLLUP_MEASURES.map((measure) => measures[measure])];
+  return [key.period, key.keyId, key.team, key.task, key.tier, key.provider, key.model, key.local, ...ROLLUP_MEASURES.map((measure) => measures[measure])];
 }
 
 /**

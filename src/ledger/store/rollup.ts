@@ -1,21 +1,41 @@
 import type { LedgerRecord } from '../ledger-record.js';
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 /** The start of the UTC hour `ts` falls in. */
 export function hourOf(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
 
+/** The start of the UTC day `ts` falls in. */
+export function dayOf(ts: number): number {
+  return Math.floor(ts / DAY_MS) * DAY_MS;
+}
+
 /**
- * Where one record is counted in `rollups_hourly`. Text dimensions hold `''` for "no value":
+ * A rollup table: the same key and measures at one time grain. Hourly rows answer any window
+ * (reports are rounded to the hour); daily rows answer the whole UTC days of a long window with
+ * 24 times fewer rows. Both are written in the same transaction, so they always agree.
+ */
+export interface RollupTable {
+  readonly name: 'rollups_hourly' | 'rollups_daily';
+  /** The column holding the epoch ms of the period's start, first in the primary key. */
+  readonly period: 'hour' | 'day';
+}
+
+export const HOURLY: RollupTable = { name: 'rollups_hourly', period: 'hour' };
+export const DAILY: RollupTable = { name: 'rollups_daily', period: 'day' };
+
+/**
+ * Where one record is counted in a rollup table. Text dimensions hold `''` for "no value":
  * they are part of the table's primary key, and a NULL there would never conflict with another
  * NULL, so the upsert would add rows instead of adding up. `''` and null are therefore the same
  * thing in reports (an empty team is no team); the API turns `''` back into null.
  */
 export interface RollupKey {
-  /** Epoch ms of the UTC hour's start. */
-  readonly hour: number;
+  /** Epoch ms of the period's start: the UTC hour's in rollups_hourly, the UTC day's in rollups_daily. */
+  readonly period: number;
   readonly keyId: string;
   readonly team: string;
   readonly task: string;
@@ -25,12 +45,17 @@ export interface RollupKey {
   readonly local: boolean;
 }
 
-/** The rollup key columns, in primary-key order. */
-export const ROLLUP_KEY_COLUMNS = ['hour', 'key_id', 'team', 'task', 'tier', 'provider', 'model', 'local'] as const;
+/** The rollup key columns after the period column, in primary-key order. */
+export const ROLLUP_DIMENSION_COLUMNS = ['key_id', 'team', 'task', 'tier', 'provider', 'model', 'local'] as const;
+
+/** A rollup table's key columns, in primary-key order. */
+export function rollupKeyColumns(table: RollupTable): string[] {
+  return [table.period, ...ROLLUP_DIMENSION_COLUMNS];
+}
 
 /**
- * The additive measures of `rollups_hourly`, one column each. Every UsageRow number is a sum of
- * one of these, which is what lets an hourly row stand for all the records in it.
+ * The additive measures of the rollup tables, one column each. Every UsageRow number is a sum of
+ * one of these, which is what lets an hourly (or daily) row stand for all the records in it.
  */
 export const ROLLUP_MEASURES = [
   'requests',
@@ -80,7 +105,7 @@ export function dimensionFromColumn(value: string): string | null {
 
 export function rollupKeyOf(record: LedgerRecord): RollupKey {
   return {
-    hour: hourOf(record.ts),
+    period: hourOf(record.ts),
     keyId: dimensionValue(record.keyId),
     team: dimensionValue(record.team),
     task: dimensionValue(record.task),
@@ -123,33 +148,42 @@ export function measuresOf(record: LedgerRecord): RollupMeasures {
 }
 
 /**
- * Adds up records per rollup key, so a batch costs one upsert per distinct key rather than one
- * per record. Deltas come out sorted by key: concurrent writers (several gateways on one
+ * Adds up records per hourly rollup key, so a batch costs one upsert per distinct key rather than
+ * one per record. Deltas come out sorted by key: concurrent writers (several gateways on one
  * Postgres) then lock rollup rows in the same order and cannot deadlock each other.
  */
 export function foldRecords(records: Iterable<LedgerRecord>): RollupDelta[] {
-  const deltas = new Map<string, { key: RollupKey; measures: RollupMeasures }>();
-  for (const record of records) {
-    const key = rollupKeyOf(record);
-    const id = keyString(key);
-    const measures = measuresOf(record);
+  return fold(records, (record) => ({ key: rollupKeyOf(record), measures: measuresOf(record) }));
+}
+
+/** Adds hourly deltas up per UTC day: what the same records add to `rollups_daily`. Sorted like foldRecords'. */
+export function foldByDay(hourly: Iterable<RollupDelta>): RollupDelta[] {
+  return fold(hourly, ({ key, measures }) => ({ key: { ...key, period: dayOf(key.period) }, measures: { ...measures } }));
+}
+
+/** Sums items' measures per key. `deltaOf` must return measures the fold may add to (not shared). */
+function fold<T>(items: Iterable<T>, deltaOf: (item: T) => RollupDelta): RollupDelta[] {
+  const deltas = new Map<string, RollupDelta>();
+  for (const item of items) {
+    const next = deltaOf(item);
+    const id = keyString(next.key);
     const delta = deltas.get(id);
     if (delta === undefined) {
-      deltas.set(id, { key, measures });
+      deltas.set(id, next);
       continue;
     }
-    for (const measure of ROLLUP_MEASURES) delta.measures[measure] += measures[measure];
+    for (const measure of ROLLUP_MEASURES) delta.measures[measure] += next.measures[measure];
   }
   return [...deltas.values()].sort((a, b) => compareKeys(a.key, b.key));
 }
 
 function keyString(key: RollupKey): string {
-  return `${key.hour}\u0000${key.keyId}\u0000${key.team}\u0000${key.task}\u0000${key.tier}\u0000${key.provider}\u0000${key.model}\u0000${key.local ? 1 : 0}`;
+  return `${key.period}\u0000${key.keyId}\u0000${key.team}\u0000${key.task}\u0000${key.tier}\u0000${key.provider}\u0000${key.model}\u0000${key.local ? 1 : 0}`;
 }
 
 function compareKeys(a: RollupKey, b: RollupKey): number {
   return (
-    a.hour - b.hour ||
+    a.period - b.period ||
     compareText(a.keyId, b.keyId) ||
     compareText(a.team, b.team) ||
     compareText(a.task, b.task) ||
@@ -164,5 +198,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `rollups_hourly.m = rollups_hourly.m + excluded.m, …`: the DO UPDATE clause both databases share. */
-export const ADD_EXCLUDED_MEASURES = ROLLUP_MEASURES.map((measure) => `${measure} = rollups_hourly.${measure} + excluded.${measure}`).join(', ');
+/** `t.m = t.m + excluded.m, …` for a rollup table t: the DO UPDATE clause both databases share. */
+export function addExcludedMeasures(table: RollupTable): string {
+  return ROLLUP_MEASURES.map((measure) => `${measure} = ${table.name}.${measure} + excluded.${measure}`).join(', ');
+}

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { LedgerRecord } from '../ledger-record.js';
 import type { LedgerStore, RecordQuery, StoredKey, UsageQuery, UsageRow } from '../ledger-store.js';
 import { buildRecordsSql, recordToRow, rowToRecord, RECORD_COLUMNS, type LedgerRecordRow } from './ledger-record-row.js';
-import { ADD_EXCLUDED_MEASURES, foldRecords, ROLLUP_KEY_COLUMNS, ROLLUP_MEASURES, type RollupDelta } from './rollup.js';
+import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
 import { buildUsageSql, toUsageRow, type UsageSqlDialect } from './usage-sql.js';
@@ -36,10 +36,18 @@ const placeholders = (count: number): string => Array.from({ length: count }, ()
 
 const INSERT_RECORD = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders(RECORD_COLUMNS.length)}) ON CONFLICT (id) DO NOTHING`;
 
-const UPSERT_ROLLUP =
-  `INSERT INTO rollups_hourly (${[...ROLLUP_KEY_COLUMNS, ...ROLLUP_MEASURES].join(', ')}) ` +
-  `VALUES (${placeholders(ROLLUP_KEY_COLUMNS.length + ROLLUP_MEASURES.length)}) ` +
-  `ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${ADD_EXCLUDED_MEASURES}`;
+/** Adds one delta to its row of a rollup table, creating the row if need be. */
+function upsertRollup(table: RollupTable): string {
+  const keys = rollupKeyColumns(table);
+  return (
+    `INSERT INTO ${table.name} (${[...keys, ...ROLLUP_MEASURES].join(', ')}) ` +
+    `VALUES (${placeholders(keys.length + ROLLUP_MEASURES.length)}) ` +
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${addExcludedMeasures(table)}`
+  );
+}
+
+const UPSERT_HOURLY = upsertRollup(HOURLY);
+const UPSERT_DAILY = upsertRollup(DAILY);
 
 class SqliteLedgerDatabase implements SyncLedgerStore {
   private readonly db: Database.Database;
@@ -65,8 +73,11 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
     this.appendInTransaction = this.db.transaction((records: readonly LedgerRecord[]) => {
       const insert = this.statement(INSERT_RECORD);
       const inserted = records.filter((record) => insert.run(recordToRow(record, sqliteBool)).changes > 0);
-      const upsert = this.statement(UPSERT_ROLLUP);
-      for (const delta of foldRecords(inserted)) upsert.run(rollupValues(delta));
+      const hourly = foldRecords(inserted);
+      const upsertHourly = this.statement(UPSERT_HOURLY);
+      for (const delta of hourly) upsertHourly.run(rollupValues(delta));
+      const upsertDaily = this.statement(UPSERT_DAILY);
+      for (const delta of foldByDay(hourly)) upsertDaily.run(rollupValues(delta));
     });
   }
 
@@ -144,10 +155,10 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
   }
 }
 
-/** An upsert's values: key columns, then measures, in the order of UPSERT_ROLLUP. */
+/** An upsert's values: key columns, then measures, in the order of upsertRollup's. */
 function rollupValues({ key, measures }: RollupDelta): (string | number)[] {
   return [
-    key.hour,
+    key.period,
     key.keyId,
     key.team,
     key.task,

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerStoreError } from './ledger-store-error.js';
 import { createSqliteLedgerStore } from './sqlite-ledger-store.js';
+import type { UsageQuery } from '../ledger-store.js';
+import { bruteForceUsage, expectSameUsage } from './testing/brute-force-usage.js';
 import { generateRecords } from './testing/generate-records.js';
 import { describeLedgerStore } from './testing/ledger-store-suite.js';
 
@@ -27,6 +29,9 @@ describeLedgerStore('sqlite', {
 
 describe('SQLite ledger store', () => {
   const START = Date.UTC(2026, 10, 23);
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  const ALL_TIME = { since: 0, until: Date.UTC(2100, 0, 1) };
 
   it('creates the directory of its file and uses WAL', async () => {
     const path = join(dir, 'nested', 'deeper', 'tollgate.db');
@@ -37,8 +42,38 @@ describe('SQLite ledger store', () => {
     expect(existsSync(path)).toBe(true);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'records, hourly rollups, api keys' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
+      { version: 1, name: 'records, hourly rollups, api keys' },
+      { version: 2, name: 'daily rollups' },
+    ]);
     db.close();
+  });
+
+  it('backfills daily rollups from the hourly ones when upgrading a ledger of schema 1', async () => {
+    const path = join(dir, 'schema-1.db');
+    const records = generateRecords(2_000, { seed: 6, start: START, spanMs: 4 * DAY + 5 * HOUR, payloadShare: 0 });
+    const store = await createSqliteLedgerStore({ path });
+    await store.migrate();
+    await store.append(records);
+    await store.close();
+    // Back to what schema 1 left: records and hourly rollups, no daily ones.
+    const db = new Database(path);
+    db.exec('DROP TABLE rollups_daily; DELETE FROM schema_migrations WHERE version > 1');
+    db.close();
+
+    const upgraded = await createSqliteLedgerStore({ path });
+    await upgraded.migrate();
+    const later = generateRecords(500, { seed: 7, start: START + 3 * DAY, spanMs: 3 * DAY, idPrefix: 'later', payloadShare: 0 });
+    await upgraded.append(later);
+    const all = [...records, ...later];
+    for (const query of [
+      { ...ALL_TIME, groupBy: ['day', 'key', 'target'] },
+      { ...ALL_TIME, groupBy: [] },
+      { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'task', 'local'] },
+    ] satisfies UsageQuery[]) {
+      expectSameUsage(await upgraded.usage(query), bruteForceUsage(all, query), JSON.stringify(query.groupBy));
+    }
+    await upgraded.close();
   });
 
   it('works in memory', async () => {

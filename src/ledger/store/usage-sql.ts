@@ -1,7 +1,5 @@
-import type { UsageDimension, UsageQuery, UsageRow } from '../ledger-store.js';
-import { dimensionFromColumn, HOUR_MS, hourOf, ROLLUP_MEASURES, type RollupMeasure } from './rollup.js';
-
-const DAY_MS = 86_400_000;
+import type { UsageDimension, UsageFilter, UsageQuery, UsageRow } from '../ledger-store.js';
+import { DAILY, DAY_MS, dimensionFromColumn, HOUR_MS, HOURLY, hourOf, ROLLUP_MEASURES, type RollupMeasure, type RollupTable } from './rollup.js';
 
 /** What differs between SQLite and Postgres in a usage query. */
 export interface UsageSqlDialect {
@@ -20,11 +18,21 @@ export interface UsageSql {
   readonly dimensions: readonly UsageDimension[];
 }
 
-/** Each dimension as an expression over `rollups_hourly`. Day buckets are whole UTC days, so integer arithmetic finds them. */
-const GROUP_EXPRESSIONS: Record<UsageDimension, (dialect: UsageSqlDialect) => string> = {
-  hour: () => 'hour',
-  day: () => `hour - hour % ${DAY_MS}`,
-  month: (dialect) => dialect.month('hour'),
+/** A stretch of a usage window, [from, to), and the rollup table that answers it. */
+export interface WindowPart {
+  readonly table: RollupTable;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Each dimension as an expression over a rollup table. `hour` exists in rollups_hourly only; day
+ * buckets are whole UTC days, so integer arithmetic finds them in hourly rows.
+ */
+const GROUP_EXPRESSIONS: Record<UsageDimension, (table: RollupTable, dialect: UsageSqlDialect) => string> = {
+  hour: (table) => table.period,
+  day: (table) => (table === DAILY ? 'day' : `hour - hour % ${DAY_MS}`),
+  month: (table, dialect) => dialect.month(table.period),
   key: () => 'key_id',
   team: () => 'team',
   task: () => 'task',
@@ -35,8 +43,27 @@ const GROUP_EXPRESSIONS: Record<UsageDimension, (dialect: UsageSqlDialect) => st
 };
 
 /**
- * The one SELECT behind `usage()`: it reads `rollups_hourly` only, whatever the query, so its cost
- * follows the number of hourly rows in the window, never the number of records.
+ * Where a window of whole hours, [since, until), is read from: its whole UTC days from
+ * rollups_daily, the hours before the first and after the last of them from rollups_hourly. A
+ * window without a whole day, or a query that needs hours (`byHour`), reads rollups_hourly alone.
+ * Always at least one part (an empty window is one empty hourly part).
+ */
+export function splitWindow(since: number, until: number, byHour: boolean): WindowPart[] {
+  const firstDay = Math.ceil(since / DAY_MS) * DAY_MS;
+  const lastDay = Math.floor(until / DAY_MS) * DAY_MS;
+  if (byHour || firstDay >= lastDay) return [{ table: HOURLY, from: since, to: until }];
+  const parts: WindowPart[] = [];
+  if (since < firstDay) parts.push({ table: HOURLY, from: since, to: firstDay });
+  parts.push({ table: DAILY, from: firstDay, to: lastDay });
+  if (lastDay < until) parts.push({ table: HOURLY, from: lastDay, to: until });
+  return parts;
+}
+
+/**
+ * The one SELECT behind `usage()`. It reads the rollup tables only, whatever the query, so its cost
+ * follows the number of rollup rows in the window, never the number of records: daily rows for
+ * the window's whole days, hourly rows for the rest (see splitWindow), added up per group in an
+ * outer GROUP BY. With one part the subquery is flattened away by both databases.
  */
 export function buildUsageSql(query: UsageQuery, dialect: UsageSqlDialect): UsageSql {
   const dimensions = [...new Set(query.groupBy)];
@@ -46,8 +73,27 @@ export function buildUsageSql(query: UsageQuery, dialect: UsageSqlDialect): Usag
     return dialect.placeholder(params.length);
   };
 
-  const where = [`hour >= ${bind(hourOf(query.since))}`, `hour < ${bind(Math.ceil(query.until / HOUR_MS) * HOUR_MS)}`];
-  const filter = query.filter ?? {};
+  const since = hourOf(query.since);
+  const until = Math.ceil(query.until / HOUR_MS) * HOUR_MS;
+  const selects = splitWindow(since, until, dimensions.includes('hour')).map(({ table, from, to }) => {
+    const where = [`${table.period} >= ${bind(from)}`, `${table.period} < ${bind(to)}`, ...filterConditions(query.filter ?? {}, bind, dialect)];
+    const groups = dimensions.map((dimension, index) => `${GROUP_EXPRESSIONS[dimension](table, dialect)} AS g${index}`);
+    return `SELECT ${[...groups, ...ROLLUP_MEASURES].join(', ')} FROM ${table.name} WHERE ${where.join(' AND ')}`;
+  });
+
+  const aliases = dimensions.map((_, index) => `g${index}`);
+  const sums = ROLLUP_MEASURES.map((measure) => `sum(${measure}) AS ${measure}`);
+  const sql = [
+    `SELECT ${[...aliases, ...sums].join(', ')}`,
+    `FROM (${selects.join(' UNION ALL ')}) AS parts`,
+    // Without dimensions SQL still returns one (all-NULL) row for an empty window; no groups, no rows.
+    aliases.length > 0 ? `GROUP BY ${aliases.join(', ')} ORDER BY ${aliases.join(', ')}` : 'HAVING count(*) > 0',
+  ].join(' ');
+  return { sql, params, dimensions };
+}
+
+function filterConditions(filter: UsageFilter, bind: (value: unknown) => string, dialect: UsageSqlDialect): string[] {
+  const where: string[] = [];
   if (filter.keyId !== undefined) where.push(`key_id = ${bind(filter.keyId ?? '')}`);
   if (filter.team !== undefined) where.push(`team = ${bind(filter.team ?? '')}`);
   if (filter.task !== undefined) where.push(`task = ${bind(filter.task ?? '')}`);
@@ -61,18 +107,7 @@ export function buildUsageSql(query: UsageQuery, dialect: UsageSqlDialect): Usag
     where.push(`provider = ${bind(provider)}`, `model = ${bind(model)}`);
   }
   if (filter.local !== undefined) where.push(`local = ${bind(dialect.bool(filter.local))}`);
-
-  const groups = dimensions.map((dimension, index) => `${GROUP_EXPRESSIONS[dimension](dialect)} AS g${index}`);
-  const sums = ROLLUP_MEASURES.map((measure) => `sum(${measure}) AS ${measure}`);
-  const aliases = dimensions.map((_, index) => `g${index}`).join(', ');
-  const sql = [
-    `SELECT ${[...groups, ...sums].join(', ')}`,
-    'FROM rollups_hourly',
-    `WHERE ${where.join(' AND ')}`,
-    // Without dimensions SQL still returns one (all-NULL) row for an empty window; no groups, no rows.
-    dimensions.length > 0 ? `GROUP BY ${aliases} ORDER BY ${aliases}` : 'HAVING count(*) > 0',
-  ].join(' ');
-  return { sql, params, dimensions };
+  return where;
 }
 
 /** A result row of `buildUsageSql` as the API's UsageRow. Postgres sums come back as strings: all go through Number. */

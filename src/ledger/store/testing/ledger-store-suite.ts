@@ -194,6 +194,43 @@ export function describeLedgerStore(name: string, fixture: LedgerStoreFixture): 
         expect(oneHour.map((row) => row.group['hour'])).toEqual(['2026-11-24T02:00:00Z']);
       });
 
+      it('answers windows that start or end inside a day, or hold whole days only', async () => {
+        // Whole UTC days may be read from daily rollups and the hours around them from hourly
+        // ones: every cut must give what the records say.
+        const windows: [string, number, number][] = [
+          ['mid-day to mid-day', START + 7 * HOUR + 5 * 60_000, START + 3 * DAY + 15 * HOUR + 1],
+          ['whole days only', START + DAY, START + 4 * DAY],
+          ['one whole day', START + 2 * DAY, START + 3 * DAY],
+          ['mid-day to midnight', START + 13 * HOUR, START + 3 * DAY],
+          ['midnight to mid-day', START + DAY, START + 2 * DAY + 9 * HOUR + 30 * 60_000],
+          ['less than a day, across midnight', START + DAY + 20 * HOUR, START + 2 * DAY + 3 * HOUR],
+          ['less than a day, inside one', START + 2 * DAY + HOUR, START + 2 * DAY + 23 * HOUR],
+          ['a day and a bit, across two midnights', START + 22 * HOUR + 1, START + 2 * DAY + 2 * HOUR - 1],
+          ['past the last record', START + 4 * DAY + 6 * HOUR, START + 9 * DAY],
+        ];
+        const groupings: UsageDimension[][] = [[], ['day'], ['month', 'task'], ['day', 'target'], ['key', 'local'], ['team', 'tier', 'provider']];
+        for (const [name, since, until] of windows) {
+          for (const groupBy of groupings) await check({ since, until, groupBy }, `${name} by [${groupBy.join(', ')}]`);
+          await check({ since, until, groupBy: ['day', 'task'], filter: { team: 'search', local: true } }, `${name}, filtered`);
+          await check({ since, until, groupBy: [], filter: { keyId: null } }, `${name}, no key, total`);
+        }
+      });
+
+      it('groups by hour across midnight and over whole days', async () => {
+        const windows: [number, number][] = [
+          [START + DAY + 20 * HOUR + 1, START + 2 * DAY + 3 * HOUR], // across one midnight
+          [START + 13 * HOUR, START + 3 * DAY + 2 * HOUR], // holds whole days
+          [START + DAY, START + 3 * DAY], // whole days only
+        ];
+        for (const [since, until] of windows) {
+          await check({ since, until, groupBy: ['hour'] }, `[${since}, ${until}) by hour`);
+          await check({ since, until, groupBy: ['day', 'hour', 'key'] }, `[${since}, ${until}) by day, hour, key`);
+          await check({ since, until, groupBy: ['hour'], filter: { target: 'ollama/llama3.2' } }, `[${since}, ${until}) by hour, one target`);
+        }
+        const acrossMidnight = await store.usage({ since: START + DAY + 22 * HOUR, until: START + 2 * DAY + 2 * HOUR, groupBy: ['hour'] });
+        expect(acrossMidnight.map((row) => row.group['hour'])).toEqual(['2026-11-24T22:00:00Z', '2026-11-24T23:00:00Z', '2026-11-25T00:00:00Z', '2026-11-25T01:00:00Z']);
+      });
+
       it('answers an empty window with no rows', async () => {
         expect(await store.usage({ since: START - DAY, until: START, groupBy: [] })).toEqual([]);
         expect(await store.usage({ since: START - DAY, until: START, groupBy: ['day'] })).toEqual([]);
