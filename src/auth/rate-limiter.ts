@@ -26,6 +26,8 @@ export interface RateLimiter {
    * with 429 `rate_limited` (retry-after set) when that is over or this minute's tokens are spent.
    */
   admit(caller: Caller): Promise<void>;
+  /** Whether any limit applies to this caller (false: `admit` and `recordTokens` would do nothing). Synchronous, O(1). */
+  applies(caller: Caller): boolean;
   /** After the call: counts the tokens it used, so later requests are refused while the minute's tokens are spent. Never rejects. */
   recordTokens(caller: Caller, tokens: number): Promise<void>;
   /** Quits the Redis client this limiter opened. */
@@ -105,6 +107,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         client.once('ready', onReady);
         client.once('error', onError);
       });
+    },
+    applies(caller) {
+      const limits = caller.key?.limits;
+      return (limits?.tokensPerMinute ?? defaults?.tokensPerMinute ?? limits?.requestsPerMinute ?? defaults?.requestsPerMinute) !== undefined;
     },
     async admit(caller) {
       const id = caller.keyId ?? KEYLESS;

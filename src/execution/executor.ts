@@ -546,22 +546,13 @@ class TrackedStream implements AsyncIterator<StreamPart>, AsyncIterable<StreamPa
     else run.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  async next(): Promise<IteratorResult<StreamPart>> {
-    if (this.ended) return DONE;
-    let step: IteratorResult<StreamPart>;
-    try {
-      step = await this.inner.next();
-    } catch (thrown) {
-      this.ended = true;
-      if (this.run.callerAborted) {
-        this.settle('neutral');
-        throw abortReason(this.run.options.signal as AbortLike);
-      }
-      const deadlineReason: unknown = this.run.deadline.signal.reason;
-      const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
-      this.settle(deadlineReason instanceof GatewayError ? 'neutral' : verdictFor(error));
-      return { done: false, value: { type: 'error', error } };
-    }
+  next(): Promise<IteratorResult<StreamPart>> {
+    if (this.ended) return Promise.resolve(DONE);
+    // A plain `then` rather than an async method: one promise per part, not two.
+    return this.inner.next().then(this.onStep, this.onThrow);
+  }
+
+  private readonly onStep = (step: IteratorResult<StreamPart>): IteratorResult<StreamPart> => {
     if (step.done) {
       this.ended = true;
       // Ending without `finish` is a broken upstream (the HTTP layer reports it to the client).
@@ -572,7 +563,19 @@ class TrackedStream implements AsyncIterator<StreamPart>, AsyncIterable<StreamPa
     if (part.type === 'finish') this.settle('success');
     else if (part.type === 'error') this.settle(verdictFor(part.error));
     return step;
-  }
+  };
+
+  private readonly onThrow = (thrown: unknown): IteratorResult<StreamPart> => {
+    this.ended = true;
+    if (this.run.callerAborted) {
+      this.settle('neutral');
+      throw abortReason(this.run.options.signal as AbortLike);
+    }
+    const deadlineReason: unknown = this.run.deadline.signal.reason;
+    const error = deadlineReason instanceof GatewayError ? deadlineReason : toGatewayError(thrown);
+    this.settle(deadlineReason instanceof GatewayError ? 'neutral' : verdictFor(error));
+    return { done: false, value: { type: 'error', error } };
+  };
 
   async return(): Promise<IteratorResult<StreamPart>> {
     this.ended = true;

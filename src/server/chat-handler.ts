@@ -219,7 +219,10 @@ async function pipeParts(
   ping.unref();
   let failed = false;
   let index = 0;
-  const next = async (): Promise<IteratorResult<StreamPart>> => (index < head.length ? { done: false, value: head[index++]! } : rest.next());
+  // Parts already read come without a promise hop; only the upstream's are awaited (a per-part
+  // async wrapper here cost two extra microtask turns for every token of every stream).
+  const next = (): IteratorResult<StreamPart> | Promise<IteratorResult<StreamPart>> =>
+    index < head.length ? { done: false, value: head[index++]! } : rest.next();
   try {
     let step = await next();
     while (!step.done) {
@@ -240,7 +243,8 @@ async function pipeParts(
         failed = part.type !== 'finish';
         break;
       }
-      step = await next();
+      const upcoming = next();
+      step = upcoming instanceof Promise ? await upcoming : upcoming;
     }
     if (step.done && !encoder.ended) {
       // The provider's stream stopped without a finish: tell the client in its dialect rather than

@@ -106,7 +106,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // Tokens per minute are charged once the call's tokens are known.
     onRecorded: (record, caller) => {
       const tokens = record.tokens.inputUncached + record.tokens.cacheRead + record.tokens.cacheWrite + record.tokens.outputText + record.tokens.outputReasoning;
-      if (caller && tokens > 0) void rateLimiter.recordTokens(caller, tokens);
+      if (caller && tokens > 0 && rateLimiter.applies(caller)) void rateLimiter.recordTokens(caller, tokens);
     },
   };
   app.decorateRequest('account', undefined);
@@ -128,7 +128,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     account.caller = caller;
     account.keyId = caller.keyId;
     account.team = caller.team;
-    await rateLimiter.admit(caller);
+    if (rateLimiter.applies(caller)) await rateLimiter.admit(caller);
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CallWarning, ChatCall, GatewayError, RequestMeta, RoutePlan, RouteTarget, Usage } from '../core/index.js';
 import type { Attempt, ExecutionReport } from '../execution/executor.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { LedgerOutcome, LedgerRecord } from '../ledger/ledger-record.js';
+import type { LedgerOutcome, LedgerRecord, LedgerTokens } from '../ledger/ledger-record.js';
 import type { Caller } from '../auth/index.js';
 import { buildLedgerRecord, generationMsFromUsage, NO_TOKENS, tokensFromUsage, usageNeedsEstimate, type RecordPricing } from '../ledger/build-ledger-record.js';
 import { estimateInputTokens, estimateOutputTokens } from '../ledger/estimate-tokens.js';
@@ -101,13 +101,40 @@ export class RequestAccount {
   private finish(): void {
     if (this.recorded) return;
     this.recorded = true;
-    this.build().then(
-      (record) => {
-        this.accounting.ledger.record(record);
-        this.accounting.onRecorded?.(record, this.caller);
-      },
+    // Nearly always every count is known and the record is built at once; estimating loads a tokenizer.
+    const latencyMs = this.elapsed();
+    const usage = this.billedUsage();
+    const needs = usage === null ? { input: false, output: false } : usageNeedsEstimate(usage);
+    if (!needs.input && !needs.output) {
+      this.deliver(this.build(latencyMs, usage === null ? NO_TOKENS : tokensFromUsage(usage)));
+      return;
+    }
+    this.estimate(needs).then(
+      (estimate) => this.deliver(this.build(latencyMs, tokensFromUsage(usage ?? undefined, estimate))),
       (error: unknown) => this.accounting.logger.error({ err: error, reqId: this.id }, 'ledger: could not build the record'),
     );
+  }
+
+  private deliver(record: LedgerRecord): void {
+    this.accounting.ledger.record(record);
+    this.accounting.onRecorded?.(record, this.caller);
+  }
+
+  /**
+   * The usage to bill, or null when nothing is billable: nobody was called, or the cache answered.
+   * A call that reached an upstream is billed whatever happened next. Output counts at a stream's
+   * start are placeholders, so only its input counts are kept.
+   */
+  private billedUsage(): Usage | undefined | null {
+    if (this.target === undefined || this.cache === 'hit') return null;
+    return this.usage ?? (this.startUsage ? { inputTokens: this.startUsage.inputTokens, outputTokens: {} } : undefined);
+  }
+
+  private async estimate(needs: { input: boolean; output: boolean }): Promise<{ input?: number; output?: number }> {
+    const estimate: { input?: number; output?: number } = {};
+    if (needs.input && this.call) estimate.input = await estimateInputTokens(this.call);
+    if (needs.output) estimate.output = await estimateOutputTokens(this.output);
+    return estimate;
   }
 
   private outcome(): LedgerOutcome {
@@ -117,21 +144,8 @@ export class RequestAccount {
     return this.error || res.statusCode >= 400 ? 'error' : 'ok';
   }
 
-  private async build() {
-    const latencyMs = this.elapsed();
+  private build(latencyMs: number, tokens: LedgerTokens): LedgerRecord {
     const outcome = this.outcome();
-    // A call that reached an upstream is billed, whatever happened next; missing counts are estimated.
-    const reached = this.target !== undefined && this.cache !== 'hit';
-    let tokens = NO_TOKENS;
-    if (reached) {
-      // Output counts at a stream's start are placeholders: keep only its input counts.
-      const usage = this.usage ?? (this.startUsage ? { inputTokens: this.startUsage.inputTokens, outputTokens: {} } : undefined);
-      const needs = usageNeedsEstimate(usage);
-      const estimate: { input?: number; output?: number } = {};
-      if (needs.input && this.call) estimate.input = await estimateInputTokens(this.call);
-      if (needs.output) estimate.output = await estimateOutputTokens(this.output);
-      tokens = tokensFromUsage(usage, estimate);
-    }
     const meta = this.meta;
     const failed = this.attempts.length > 0 ? this.attempts[this.attempts.length - 1] : undefined;
     const target = this.target ?? (failed ? this.plan?.targets.find((candidate) => candidate.ref === failed.ref) : undefined);
