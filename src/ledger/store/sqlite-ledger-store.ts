@@ -124,7 +124,9 @@ class SqliteLedgerStore implements LedgerStore {
 
   private startWorker(): Worker {
     const workerData: SqliteWorkerData = { path: this.path };
-    const worker = startModuleWorker(import.meta.url, 'sqlite-worker', { workerData });
+    // The writer needs little heap (a batch at a time); without limits it would size its own from
+    // the parent's --max-old-space-size and add ~100 MB to the gateway's resident memory.
+    const worker = startModuleWorker(import.meta.url, 'sqlite-worker', { workerData, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } });
     // Idle, the thread does not keep the process alive; a call in flight does (see call/settle).
     if (this.pending.size === 0) worker.unref();
     let crash: Error | undefined;
