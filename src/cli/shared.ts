@@ -30,3 +30,8 @@ export function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
+
+/** cli-table3 options for output that goes to a file or a pipe: no colour codes. */
+export function plainWhenPiped(): { style?: { head: string[]; border: string[] } } {
+  return process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+}

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { openLedgerStore } from '../../ledger/store/index.js';
 import type { BudgetSpec, LedgerStore, RateLimitSpec, StoredKey } from '../../ledger/ledger-store.js';
 import { createKey, listKeys, revokeKey } from '../../auth/index.js';
-import { parseNumber } from '../shared.js';
+import { parseNumber, plainWhenPiped } from '../shared.js';
 
 interface CreateOptions {
   config?: string;
@@ -79,7 +79,7 @@ export function registerKeysCommand(program: Command): void {
           console.log('No keys yet: only callers on this machine (loopback) are accepted. Create one with `tollgate keys create --name NAME`.');
           return;
         }
-        const table = new Table({ head: ['id', 'name', 'team', 'prefix', 'created', 'status', 'budget', 'limits'] });
+        const table = new Table({ ...plainWhenPiped(), head: ['id', 'name', 'team', 'prefix', 'created', 'status', 'budget', 'limits'] });
         for (const key of all) {
           table.push([
             key.id,

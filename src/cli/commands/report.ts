@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { loadConfig } from '../../config/index.js';
 import { openLedgerStore } from '../../ledger/store/index.js';
 import type { UsageDimension } from '../../ledger/ledger-store.js';
+import { plainWhenPiped } from '../shared.js';
 import { parseTime, usageReport, USAGE_DIMENSIONS, type UsageReport, type UsageReportRow } from '../../ledger/reports.js';
 
 interface ReportOptions {
@@ -75,7 +76,7 @@ export function renderReport(report: UsageReport, format: 'table' | 'json' | 'cs
     for (const row of report.rows) lines.push([...groupCells(row), ...COLUMNS.map((column) => String(column.value(row) ?? ''))].map(csvCell).join(','));
     return lines.join('\n');
   }
-  const table = new Table({ head: [...groupTitles, ...COLUMNS.map((column) => column.title)], colAligns: [...groupTitles.map(() => 'left' as const), ...COLUMNS.map(() => 'right' as const)] });
+  const table = new Table({ ...plainWhenPiped(), head: [...groupTitles, ...COLUMNS.map((column) => column.title)], colAligns: [...groupTitles.map(() => 'left' as const), ...COLUMNS.map(() => 'right' as const)] });
   const cells = (row: UsageReportRow) => COLUMNS.map((column) => {
     const value = column.value(row);
     return value === null ? '–' : column.format(value);
