@@ -21,6 +21,7 @@ import type { LedgerRecord } from '../ledger/ledger-record.js';
 import type { LedgerStore, UsageQuery } from '../ledger/ledger-store.js';
 import { rebuildRollups, seedRecords } from '../ledger/store/sqlite-ledger-seed.js';
 import { createSqliteLedgerStore } from '../ledger/store/sqlite-ledger-store.js';
+import { createRng } from '../sim/common/text-generator.js';
 
 export interface LedgerBenchOptions {
   /** Records in the reporting ledger (default 10,000,000). Ingest pushes 200,000, or this many if fewer. */
@@ -178,20 +179,8 @@ async function timeQuery(store: LedgerStore, label: string, query: UsageQuery): 
   return { label, rows, medianMs: runs[Math.floor(RUNS / 2)] ?? Number.NaN };
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run ingests the same traffic. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const TASKS = ['chat', 'summarize', 'code', 'extract', 'classify', 'translate'] as const;
-const TIERS = ['small', 'medium', 'large'] as const;
+const TASKS = ['kb-analysis', 'summary', 'agent', 'reasoning', 'query', 'chat'] as const;
+const TIERS = ['L1', 'L2', 'L3'] as const;
 const TARGETS = [
   { provider: 'ollama', model: 'llama3.2', local: true },
   { provider: 'ollama', model: 'qwen2.5:7b', local: true },
@@ -208,7 +197,7 @@ const TARGETS = [
  * (prompt storage is off by default).
  */
 function liveTraffic(count: number, start: number, spanMs: number): LedgerRecord[] {
-  const random = seededRandom(42);
+  const random = createRng(42); // seeded: every run ingests the same traffic
   const int = (max: number): number => Math.floor(random() * max);
   const step = spanMs / count;
   const records: LedgerRecord[] = [];

@@ -1,39 +1,15 @@
 import type { Usage } from '../core/index.js';
-import type { LedgerAttempt, LedgerOutcome, LedgerRecord, LedgerTokens } from './ledger-record.js';
+import type { LedgerRecord, LedgerTokens } from './ledger-record.js';
 
-/** What the request path knows about one request when it ends; everything else is derived. */
-export interface RequestFacts {
-  readonly id: string;
-  readonly ts: number;
-  readonly keyId: string | null;
-  readonly team: string | null;
-  readonly dialect: 'openai' | 'anthropic';
-  readonly endpoint: 'chat' | 'embeddings';
-  readonly stream: boolean;
-  readonly requestedModel: string | null;
-  readonly task: string | null;
-  readonly priority: string | null;
-  readonly tier: string | null;
-  readonly rule: string | null;
-  readonly routeReason: string | null;
-  readonly fallbackReason: string | null;
-  readonly attempts: readonly LedgerAttempt[];
-  /** The target that answered or was last tried. */
+/**
+ * What the request path knows about one request when it ends: the record less what pricing
+ * derives, with the target that answered (or was last tried) and the plan's first cloud target
+ * (the default reference for savings).
+ */
+export type RequestFacts = Omit<LedgerRecord, 'provider' | 'model' | 'local' | 'costUsd' | 'referenceModel' | 'referenceCostUsd' | 'savingsUsd'> & {
   readonly target: { readonly provider: string; readonly model: string; readonly local: boolean } | null;
-  /** The first cloud target of the plan: the default reference for savings. */
   readonly cloudFallback: string | undefined;
-  readonly cache: 'hit' | 'miss' | null;
-  readonly tokens: LedgerTokens;
-  readonly ttftMs: number | null;
-  readonly latencyMs: number;
-  readonly generationMs: number | null;
-  readonly outcome: LedgerOutcome;
-  readonly httpStatus: number;
-  readonly errorCode: string | null;
-  readonly warnings: readonly string[];
-  readonly prompt?: unknown;
-  readonly response?: unknown;
-}
+};
 
 /** What pricing must answer for a record (src/pricing's PriceBook satisfies it). */
 export interface RecordPricing {

@@ -119,6 +119,13 @@ describe('budgets', () => {
     expect(again.headers.get('x-tollgate-budget')).toMatch(/Served locally/);
   });
 
+  it('a spent cloud budget refuses cloud embeddings and still serves local ones', async () => {
+    const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: thrifty, maxRetries: 0 });
+    await expect(openai.embeddings.create({ model: 'openai/text-embedding-3-small', input: ['x'] })).rejects.toMatchObject({ status: 402 });
+    const local = await openai.embeddings.create({ model: 'embed', input: ['x'] });
+    expect(local.data).toHaveLength(1);
+  });
+
   it('the Anthropic SDK sees a 402 as a billing error and does not retry it', async () => {
     const anthropic = new Anthropic({ baseURL: base, apiKey: thrifty, maxRetries: 2 });
     const before = stack.openai.control.stats().requests;

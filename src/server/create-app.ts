@@ -164,7 +164,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.post('/v1/chat/completions', { config: { dialect: openAIDialect, ledger: 'chat' } }, createChatHandler(openAIDialect, chatDeps));
   app.post('/v1/messages', { config: { dialect: anthropicDialect, ledger: 'chat' } }, createChatHandler(anthropicDialect, chatDeps));
   registerCountTokensRoute(app, { runtime });
-  registerEmbeddingRoutes(app, { runtime });
+  registerEmbeddingRoutes(app, { runtime, budgets: deps.auth.budgets });
   registerModelRoutes(app, { runtime, now });
   registerExplainRoute(app, { runtime });
   registerUsageRoutes(app, { runtime, ledger: deps.accounting.ledger, now, monthlyAmortizationUsd: () => runtime.snapshot.priceBook.monthlyAmortizationUsd() });

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidRequestError, toGatewayError } from '../../core/index.js';
 import type { GatewayRuntime } from '../gateway-runtime.js';
+import type { BudgetGuard } from '../../auth/index.js';
 import { openAIDialect } from '../dialects/openai/openai-dialect.js';
 import { openAIEmbeddingsResponse, parseOpenAIEmbeddingsRequest } from '../dialects/openai/openai-embeddings.js';
 
 /** `POST /v1/embeddings` (OpenAI dialect) over Ollama /api/embed or OpenAI. */
-export function registerEmbeddingRoutes(app: FastifyInstance, deps: { runtime: GatewayRuntime }): void {
+export function registerEmbeddingRoutes(app: FastifyInstance, deps: { runtime: GatewayRuntime; budgets?: Pick<BudgetGuard, 'check'> }): void {
   app.post('/v1/embeddings', { config: { dialect: openAIDialect, ledger: 'embeddings' } }, async (request, reply) => {
     const account = request.account;
     account?.enter();
@@ -28,6 +29,11 @@ export function registerEmbeddingRoutes(app: FastifyInstance, deps: { runtime: G
     const provider = snapshot.registry.get(target.provider);
     const model = provider?.embeddingModel?.(target.modelId);
     if (!model) throw new InvalidRequestError(`The target '${target.ref}' does not provide embeddings.`, { param: 'model' });
+    // A spent hard cloud budget refuses cloud embeddings too; local ones cost only energy.
+    if (deps.budgets && request.caller && !snapshot.isLocal(target.provider)) {
+      const decision = deps.budgets.check(request.caller);
+      if (!decision.allow) throw decision.error;
+    }
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort();

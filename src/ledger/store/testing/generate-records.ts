@@ -1,4 +1,5 @@
 import type { LedgerAttempt, LedgerOutcome, LedgerRecord } from '../../ledger-record.js';
+import { createRng } from '../../../sim/common/text-generator.js';
 
 export interface GenerateRecordsOptions {
   /** Same seed, same records. */
@@ -13,17 +14,8 @@ export interface GenerateRecordsOptions {
   readonly payloadShare?: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, good enough to vary test data reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (the simulators' mulberry32), so test data varies reproducibly. */
+export const seededRandom = createRng;
 
 const KEYS: readonly { keyId: string | null; team: string | null }[] = [
   { keyId: 'key_alpha', team: 'search' },
