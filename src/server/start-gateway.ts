@@ -46,8 +46,8 @@ export async function startGateway(options: {
     },
   });
 
-  const store = options.store ?? (await openLedgerStore(config.ledger.url));
-  await store.migrate();
+  const store = options.store ?? (await openLedger(config.ledger.url));
+  if (options.store) await store.migrate();
   const ledger = new Ledger({
     store,
     logger,
@@ -130,4 +130,15 @@ function startPayloadPruning(store: LedgerStore, retentionDays: number, logger: 
   const timer = setInterval(prune, 3_600_000);
   timer.unref();
   return timer;
+}
+
+/** Opens and migrates the configured store, or says which ledger could not be opened and why. */
+async function openLedger(url: string): Promise<LedgerStore> {
+  try {
+    return await openLedgerStore(url); // migrates to the current schema
+  } catch (error) {
+    const where = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+    const hint = /^postgres/i.test(url) ? ' Is PostgreSQL running and the database created? Without ledger.url the gateway uses SQLite in ./data.' : '';
+    throw new Error(`Cannot open the ledger at ${where}: ${(error as Error).message}.${hint}`, { cause: error });
+  }
 }

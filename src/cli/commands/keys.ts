@@ -113,7 +113,6 @@ async function withStore(configPath: string | undefined, run: (store: LedgerStor
   const { config } = await loadConfig({ path: configPath });
   const store = await openLedgerStore(config.ledger.url);
   try {
-    await store.migrate();
     await run(store);
   } finally {
     await store.close();

@@ -47,7 +47,6 @@ export function registerReportCommand(program: Command): void {
       const { config } = await loadConfig({ path: options.config });
       const store = await openLedgerStore(config.ledger.url);
       try {
-        await store.migrate();
         const now = Date.now();
         const nullable = (value: string) => (value === 'none' ? null : value);
         const report = await usageReport(store, {
