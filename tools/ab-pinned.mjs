@@ -1,3 +1,4 @@
+/* global process, console */
 // A/B of gateway builds by their own CPU cost: each gateway pinned to core 1, wrk (C, light) and
 // the simulators to core 0, interleaved rounds, medians. Needs Debian's wrk and taskset.
 //
