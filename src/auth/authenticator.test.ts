@@ -177,3 +177,27 @@ describe('authenticator cache', () => {
     expect(store.calls.findKeyByHash).toBe(before + 1);
   });
 });
+
+describe('authenticateNow (the synchronous fast path)', () => {
+  it('answers only what the cache already accepts, and defers everything else to authenticate', async () => {
+    const { store, auth, clock } = setup();
+    expect(auth.authenticateNow(LOCAL)).toBeUndefined(); // nothing cached yet
+    await auth.authenticate(LOCAL);
+    expect(auth.authenticateNow(LOCAL)).toEqual({ keyId: null, team: null });
+    expect(auth.authenticateNow(REMOTE)).toBeUndefined(); // a refusal is authenticate's to explain
+
+    const { key, secret } = await createKey(store, { name: 'fast', team: 't' }, 0);
+    await createKey(store, { name: 'another' }, 0); // stays active, so revoking the first is a refusal
+    clock.time += 10_001; // past the TTL: keys now exist
+    const bearer = { ...LOCAL, authorization: `Bearer ${secret}` };
+    expect(auth.authenticateNow(bearer)).toBeUndefined();
+    expect(await auth.authenticate(bearer)).toMatchObject({ keyId: key.id });
+    expect(auth.authenticateNow(bearer)).toMatchObject({ keyId: key.id, team: 't' });
+    expect(auth.authenticateNow(LOCAL)).toBeUndefined(); // key-less is refused now, by authenticate
+    await expect(auth.authenticate(LOCAL)).rejects.toMatchObject({ status: 401 });
+    await revokeKey(store, key.id, 1);
+    clock.time += 10_001;
+    expect(auth.authenticateNow(bearer)).toBeUndefined();
+    await expect(auth.authenticate(bearer)).rejects.toMatchObject({ message: 'API key revoked' });
+  });
+});

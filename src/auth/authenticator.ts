@@ -41,6 +41,11 @@ export interface AuthenticatorOptions {
 export interface Authenticator {
   /** Resolves to the caller, or rejects with a 401 `authentication_failed`. */
   authenticate(request: AuthRequest): Promise<Caller>;
+  /**
+   * The caller at once when the cache already accepts this request (the common case), else
+   * undefined: then `authenticate` decides (a store lookup, or a refusal with its reason).
+   */
+  authenticateNow(request: AuthRequest): Caller | undefined;
   /** Forgets every cached lookup (after this process created or revoked a key itself). */
   invalidate(): void;
 }
@@ -146,6 +151,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // A valid key while we believed none existed: the CLI just created the first one.
       if (!keysExist) anyActive = { value: true, expires: now() + ttl };
       return result;
+    },
+    authenticateNow(request) {
+      const time = now();
+      if (!anyActive || time >= anyActive.expires) return undefined;
+      const keysExist = anyActive.value;
+      const secret = presentedSecret(request);
+      const keyless = !keysExist && isLoopback(request.remoteAddress) ? KEYLESS_CALLER : undefined;
+      if (secret === undefined) return keyless;
+      const cached = keys.get(hashKey(secret));
+      if (!cached || time >= cached.expires) return undefined;
+      if ('refused' in cached.value) return keyless;
+      return keysExist ? cached.value : undefined;
     },
     invalidate() {
       keys.clear();

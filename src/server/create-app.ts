@@ -111,24 +111,41 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   app.decorateRequest('account', undefined);
   app.decorateRequest('caller', undefined);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const { ledger: endpoint, dialect } = request.routeOptions.config;
-    if (!endpoint || !dialect) return;
+    if (!endpoint || !dialect) {
+      done();
+      return;
+    }
     // Created before anything can fail, so a refused or malformed request is recorded too.
     const account = new RequestAccount(accounting, request.id, dialect.name, endpoint, reply);
     request.account = account;
     const apiKey = request.headers['x-api-key'];
-    const caller = await authenticator.authenticate({
+    const credentials = {
       ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}),
       ...(typeof apiKey === 'string' ? { xApiKey: apiKey } : {}),
       remoteAddress: request.socket.remoteAddress,
-    });
-    request.caller = caller;
-    account.caller = caller;
-    account.keyId = caller.keyId;
-    account.team = caller.team;
-    if (rateLimiter.applies(caller)) await rateLimiter.admit(caller);
+    };
+    const admit = (caller: Caller) => {
+      request.caller = caller;
+      account.caller = caller;
+      account.keyId = caller.keyId;
+      account.team = caller.team;
+    };
+    // The common case decides synchronously: a cached key (or no keys, on loopback) and no rate
+    // limit. Only a store lookup or a limiter makes this hook wait.
+    const known = authenticator.authenticateNow(credentials);
+    if (known && !rateLimiter.applies(known)) {
+      admit(known);
+      done();
+      return;
+    }
+    (async () => {
+      const caller = known ?? (await authenticator.authenticate(credentials));
+      admit(caller);
+      if (rateLimiter.applies(caller)) await rateLimiter.admit(caller);
+    })().then(() => done(), done);
   });
 
   app.setErrorHandler((error, request, reply) => {
