@@ -45,6 +45,7 @@ describe('SQLite ledger store', () => {
     expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
       { version: 1, name: 'records, hourly rollups, api keys' },
       { version: 2, name: 'daily rollups' },
+      { version: 3, name: 'drop the records (key_id, ts) index' },
     ]);
     db.close();
   });
