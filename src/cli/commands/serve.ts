@@ -24,6 +24,7 @@ export function registerServeCommand(program: Command): void {
       console.log(`  config:    ${source}`);
       console.log(`  providers: ${providers.join(', ') || 'none'}`);
       console.log(`  aliases:   ${Object.keys(config.models).join(', ') || 'none'}`);
+      console.log(`  ledger:    ${config.ledger.url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')} (tollgate report, GET /api/usage)`);
       console.log(`  mode:      ${gateway.runtime.mode}${reloadable ? ` (SIGHUP or \`tollgate reload\` re-reads ${source})` : ''}`);
       // SIGHUP: re-read the config; a bad file is reported and the running config stays.
       process.on('SIGHUP', () => {
