@@ -1,5 +1,6 @@
 import type { LedgerRecord } from '../../ledger/ledger-record.js';
-import type { LedgerStore, StoredKey, UsageDimension, UsageQuery, UsageRow } from '../../ledger/ledger-store.js';
+import type { LedgerStore, StoredKey } from '../../ledger/ledger-store.js';
+import { bruteForceUsage } from '../../ledger/store/testing/brute-force-usage.js';
 
 /** The parts of LedgerStore that access uses. */
 export type AccessStore = Pick<LedgerStore, 'insertKey' | 'listKeys' | 'findKeyByHash' | 'revokeKey' | 'append' | 'usage'>;
@@ -11,7 +12,6 @@ export interface MemoryKeyStore extends AccessStore {
   failWith: Error | undefined;
 }
 
-const HOUR = 3_600_000;
 
 /**
  * An in-memory stand-in for the parts of the ledger store access uses: keys, and `usage` computed
@@ -60,7 +60,8 @@ export function createMemoryKeyStore(): MemoryKeyStore {
     async usage(query) {
       calls.usage += 1;
       failIfAsked();
-      return usage([...records.values()], query);
+      // The ledger store suite's oracle: usage computed from the records themselves.
+      return bruteForceUsage([...records.values()], query);
     },
   };
 
@@ -69,88 +70,6 @@ export function createMemoryKeyStore(): MemoryKeyStore {
   }
 
   return store;
-}
-
-function usage(all: LedgerRecord[], query: UsageQuery): UsageRow[] {
-  const since = Math.floor(query.since / HOUR) * HOUR;
-  const until = Math.ceil(query.until / HOUR) * HOUR;
-  const filter = query.filter ?? {};
-  const groups = new Map<string, { group: Record<string, string | boolean | null>; records: LedgerRecord[] }>();
-  for (const record of all) {
-    if (record.ts < since || record.ts >= until) continue;
-    if (filter.keyId !== undefined && record.keyId !== filter.keyId) continue;
-    if (filter.team !== undefined && record.team !== filter.team) continue;
-    if (filter.task !== undefined && record.task !== filter.task) continue;
-    if (filter.tier !== undefined && record.tier !== filter.tier) continue;
-    if (filter.local !== undefined && record.local !== filter.local) continue;
-    if (filter.provider !== undefined && record.provider !== filter.provider) continue;
-    if (filter.target !== undefined && `${record.provider}/${record.model}` !== filter.target) continue;
-    const group = Object.fromEntries(query.groupBy.map((dimension) => [dimension, groupValue(record, dimension)]));
-    const id = JSON.stringify(query.groupBy.map((dimension) => group[dimension]));
-    let entry = groups.get(id);
-    if (!entry) groups.set(id, (entry = { group, records: [] }));
-    entry.records.push(record);
-  }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, { group, records }]) => row(group, records));
-}
-
-function groupValue(record: LedgerRecord, dimension: UsageDimension): string | boolean | null {
-  const iso = new Date(record.ts).toISOString();
-  switch (dimension) {
-    case 'hour':
-      return `${iso.slice(0, 13)}:00:00Z`;
-    case 'day':
-      return iso.slice(0, 10);
-    case 'month':
-      return iso.slice(0, 7);
-    case 'key':
-      return record.keyId;
-    case 'team':
-      return record.team;
-    case 'task':
-      return record.task;
-    case 'tier':
-      return record.tier;
-    case 'target':
-      return record.provider === null ? null : `${record.provider}/${record.model}`;
-    case 'provider':
-      return record.provider;
-    case 'local':
-      return record.local;
-  }
-}
-
-function row(group: Record<string, string | boolean | null>, records: LedgerRecord[]): UsageRow {
-  const sum = (pick: (record: LedgerRecord) => number) => records.reduce((total, record) => total + pick(record), 0);
-  const count = (test: (record: LedgerRecord) => boolean) => records.filter(test).length;
-  return {
-    group,
-    requests: records.length,
-    ok: count((r) => r.outcome === 'ok'),
-    errors: count((r) => r.outcome === 'error'),
-    partial: count((r) => r.outcome === 'partial'),
-    clientAborted: count((r) => r.outcome === 'client_aborted'),
-    fallbacks: count((r) => r.fallbackReason !== null),
-    cacheHits: count((r) => r.cache === 'hit'),
-    estimated: count((r) => r.tokens.estimated),
-    tokens: {
-      inputUncached: sum((r) => r.tokens.inputUncached),
-      cacheRead: sum((r) => r.tokens.cacheRead),
-      cacheWrite: sum((r) => r.tokens.cacheWrite),
-      outputText: sum((r) => r.tokens.outputText),
-      outputReasoning: sum((r) => r.tokens.outputReasoning),
-    },
-    costUsd: sum((r) => r.costUsd ?? 0),
-    costUnknown: count((r) => r.costUsd === null),
-    referenceCostUsd: sum((r) => r.referenceCostUsd ?? 0),
-    referenceUnknown: count((r) => r.referenceCostUsd === null),
-    savingsUsd: sum((r) => r.savingsUsd ?? 0),
-    latencyMsSum: sum((r) => r.latencyMs),
-    ttftMsSum: sum((r) => r.ttftMs ?? 0),
-    ttftCount: count((r) => r.ttftMs !== null),
-    generationMsSum: sum((r) => r.generationMs ?? 0),
-    generationOutputTokens: sum((r) => (r.generationMs === null ? 0 : r.tokens.outputText + r.tokens.outputReasoning)),
-  };
 }
 
 let recordSeq = 0;
