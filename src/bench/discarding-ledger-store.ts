@@ -16,6 +16,8 @@ export function createDiscardingLedgerStore(): LedgerStore {
     listKeys: async () => [],
     findKeyByHash: async () => undefined,
     revokeKey: async () => false,
+    appendTargetEvents: async () => undefined,
+    targetEvents: async () => [],
     close: async () => undefined,
   };
 }

@@ -3,6 +3,7 @@ import { routingConfigSchema } from '../routing/routing-config-schema.js';
 import { ledgerConfigSchema } from '../ledger/ledger-config-schema.js';
 import { pricingConfigSchema } from '../pricing/pricing-config-schema.js';
 import { budgetsConfigSchema, rateLimitsConfigSchema } from '../auth/auth-config-schema.js';
+import { monitorConfigSchema } from '../monitor/monitor-config-schema.js';
 
 /**
  * The one schema for `tollgate.yaml`. The config type is inferred from it, so the schema is
@@ -128,12 +129,26 @@ export const configSchema = z.object({
     /** Seconds to let in-flight requests finish on shutdown. */
     shutdownGraceSeconds: z.number().nonnegative().default(10),
   }).strict().prefault({}),
+  /** Read once at start: a reload does not change the logger. */
   logging: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Log each chat request's messages at debug, with its request id. Off by default: prompts are
+     * the caller's data, and with it off no prompt, response or key reaches the logs at any level.
+     */
+    prompts: z.boolean().default(false),
   }).strict().prefault({}),
   /** Admin API (kill switch, reload). The key may also come from TOLLGATE_ADMIN_KEY. */
   admin: z.object({
     key: z.string().min(16, 'expected an admin key of at least 16 characters').optional(),
+  }).strict().prefault({}),
+  /**
+   * `GET /metrics` (Prometheus). It answers the admin key (or loopback callers when there is none)
+   * and, when set, this token as `Authorization: Bearer <token>`: a scraper gets read-only access
+   * without holding the admin key.
+   */
+  metrics: z.object({
+    token: z.string().min(16, 'expected a metrics token of at least 16 characters').optional(),
   }).strict().prefault({}),
   /** Circuit breakers, one per target. */
   execution: z.object({
@@ -158,6 +173,8 @@ export const configSchema = z.object({
   budgets: budgetsConfigSchema.prefault({}),
   /** Requests and tokens per minute per key; in memory, or in Redis shared by several gateways. */
   rateLimits: rateLimitsConfigSchema.prefault({}),
+  /** Health polling of local hosts, traffic-based health of cloud providers, uptime history. */
+  monitor: monitorConfigSchema.prefault({}),
 }).strict();
 
 export type TollgateConfig = z.infer<typeof configSchema>;

@@ -4,6 +4,8 @@
  * provider's JSON.
  */
 
+import type { AbortLike } from './trigger.js';
+
 /** JSON Schema, as the client sent it. We pass it through; we do not interpret it. */
 export type JsonSchema = Record<string, unknown>;
 
@@ -161,8 +163,12 @@ export interface ChatCall {
 
 /** Per-call context that is not part of the request: cancellation and tracing. */
 export interface CallOptions {
-  /** Aborted when the client goes away or a deadline passes; providers pass it to the upstream request. */
-  readonly signal?: AbortSignal;
+  /**
+   * Aborted when the client goes away or a deadline passes; providers pass it to the upstream
+   * request. An AbortSignal or the executor's light Trigger: undici takes any object with
+   * `aborted`, `reason` and add/removeEventListener, so no real AbortController is made per attempt.
+   */
+  readonly signal?: AbortLike;
   /** Our request id, sent upstream for correlation where the provider allows it. */
   readonly requestId?: string;
 }

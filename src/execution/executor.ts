@@ -223,7 +223,7 @@ interface AttemptContext {
   readonly model: ChatModel;
   readonly call: ChatCall;
   readonly target: RouteTarget;
-  readonly signal: AbortSignal;
+  readonly signal: AbortLike;
   /** Aborted by the runner's timers (reason: a timeout GatewayError), the caller or the deadline; aborting it aborts `signal`. */
   readonly attemptAbort: Trigger;
   readonly lease: Lease;
@@ -345,12 +345,10 @@ class PlanRun {
       }
 
       const lease = new Lease(breaker, pass, limiter);
-      // One real AbortSignal per attempt, for the upstream request; our own waits listen to the Trigger.
+      // One light signal per attempt; the upstream request listens to it directly (no AbortController).
       const attemptAbort = new Trigger();
       forwardAbort(this.signal, attemptAbort);
-      const upstream = new AbortController();
-      forwardAbort(attemptAbort, upstream);
-      const signal = upstream.signal;
+      const signal = attemptAbort;
       const startedAt = now();
       let error: GatewayError;
       try {

@@ -30,6 +30,14 @@ export interface LedgerStore {
   /** Marks a key revoked (by id). Returns false when no such key exists. */
   revokeKey(id: string, at: number): Promise<boolean>;
 
+  /** Stores target state transitions (the monitor's uptime history), in the order given. */
+  appendTargetEvents(events: readonly TargetEvent[]): Promise<void>;
+  /**
+   * The events with `from <= ts < to`, plus, for each target, its last event before `from` (the
+   * state the window opens in). Ordered by time, then by the order they were appended.
+   */
+  targetEvents(query: TargetEventQuery): Promise<TargetEvent[]>;
+
   /** Flushes and closes. The store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -133,4 +141,32 @@ export interface StoredKey {
   readonly revokedAt: number | null;
   readonly budget: BudgetSpec | null;
   readonly limits: RateLimitSpec | null;
+}
+
+/**
+ * One change of a target's state, written by the monitor when it happens (not on every poll), so
+ * uptime over any window is an integration over a handful of rows.
+ */
+export interface TargetEvent {
+  /** When the state began, epoch ms. */
+  readonly ts: number;
+  /** Provider instance name from config. */
+  readonly target: string;
+  /** `stopped`: the gateway stopped watching (shutdown, target removed); unknown until the next event. */
+  readonly state: 'up' | 'down' | 'stopped';
+  /** Whether the target runs on our own hardware, as configured when the event was written. */
+  readonly local: boolean;
+  /** How the state was learned (`poll`, `traffic`, `probe`); null for `stopped`. */
+  readonly source: string | null;
+  /** Why it went down, in one line. */
+  readonly error: string | null;
+}
+
+export interface TargetEventQuery {
+  /** Inclusive, epoch ms. */
+  readonly from: number;
+  /** Exclusive, epoch ms. */
+  readonly to: number;
+  /** One target; absent = every target. */
+  readonly target?: string;
 }

@@ -30,6 +30,8 @@ export interface ChatHandlerDeps {
   readonly pingIntervalMs?: number;
   /** Spend limits: checked before routing; a spent cloud budget may leave only local targets. */
   readonly budgets?: Pick<BudgetGuard, 'check'>;
+  /** `logging.prompts`: log each request's messages at debug (off: no prompt ever reaches the logs). */
+  readonly logPrompts?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createChatHandler(dialect: Dialect, deps: ChatHandlerDeps) {
 
   async function serve(request: FastifyRequest, reply: FastifyReply, account: RequestAccount | undefined): Promise<unknown> {
     const parsed = dialect.parseChatRequest(request.body);
+    if (deps.logPrompts) deps.logger.debug({ reqId: request.id, model: parsed.call.model, messages: parsed.call.messages }, 'prompt');
     const snapshot = deps.runtime.snapshot;
     const meta = requestMetaOf(parsed, request);
     let plan = snapshot.router.plan(meta, deps.runtime.mode, snapshot.gates);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createGatewayLogger } from './gateway-logger.js';
 import { InvalidRequestError, NotFoundError } from '../core/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -18,6 +19,11 @@ import { registerExplainRoute } from './routes/explain.js';
 import { RequestAccount, type Accounting } from './request-account.js';
 import type { Authenticator, BudgetGuard, Caller, RateLimiter } from '../auth/index.js';
 import { registerUsageRoutes } from './routes/usage.js';
+import { registerStatusRoutes } from './routes/status.js';
+import type { MonitorView } from '../monitor/monitor-view.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+import { GatewayMetrics } from '../monitor/gateway-metrics.js';
+import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 
 export interface AppDeps {
   /** The live config, providers, router and executor; swapped on reload. */
@@ -33,6 +39,8 @@ export interface AppDeps {
   readonly accounting: Omit<Accounting, 'logger' | 'now'>;
   /** Who may call (keys), how much they may spend (budgets) and how fast (rate limits). */
   readonly auth: GatewayAuth;
+  /** Live state and uptime of every target (`/ready`, `/api/status`, `/api/uptime`). */
+  readonly monitor: MonitorView;
 }
 
 export interface GatewayAuth {
@@ -62,7 +70,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Settings fixed for the process's life (the listener and its limits); the rest follows reloads.
   const config = deps.runtime.snapshot.config;
-  const logger = deps.logger ?? pino({ level: config.logging.level });
+  const logger = deps.logger ?? createGatewayLogger(config.logging);
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
   const bodyLimit = config.server.bodyLimit;
@@ -159,7 +167,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     // Our own bugs get the stack; upstream failures and bad requests are facts, logged as one line.
     const ours = gatewayError.code === 'internal_error';
     const log = ours ? 'error' : gatewayError.status >= 500 ? 'warn' : 'info';
-    logger[log]({ reqId: request.id, code: gatewayError.code, status: gatewayError.status, ...(ours ? { err: error } : {}) }, gatewayError.message);
+    // A message about an invalid request may quote it (V8's JSON errors, our validation, an
+    // upstream's 400): the client reads it, the log says only where, unless prompts are logged.
+    const quotes = (gatewayError.code === 'invalid_request' || gatewayError.code === 'invalid_json') && !config.logging.prompts;
+    const fields = { reqId: request.id, code: gatewayError.code, status: gatewayError.status, ...(gatewayError.param !== undefined ? { param: gatewayError.param } : {}) };
+    logger[log]({ ...fields, ...(ours ? { err: error } : {}) }, quotes ? 'invalid request (message withheld: it may quote the request)' : gatewayError.message);
     const dialect = dialectFor(request);
     const { status, body, headers } = dialect.errorResponse(gatewayError, request.id);
     if (gatewayError instanceof ExecutionError) {
@@ -176,7 +188,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const { runtime } = deps;
-  const chatDeps = { runtime, logger, now, budgets: deps.auth.budgets, rateLimiter };
+  const chatDeps = { runtime, logger, now, budgets: deps.auth.budgets, rateLimiter, logPrompts: config.logging.prompts };
 
   app.post('/v1/chat/completions', { config: { dialect: openAIDialect, ledger: 'chat' } }, createChatHandler(openAIDialect, chatDeps));
   app.post('/v1/messages', { config: { dialect: anthropicDialect, ledger: 'chat' } }, createChatHandler(anthropicDialect, chatDeps));
@@ -185,9 +197,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   registerModelRoutes(app, { runtime, now });
   registerExplainRoute(app, { runtime });
   registerUsageRoutes(app, { runtime, ledger: deps.accounting.ledger, now, monthlyAmortizationUsd: () => runtime.snapshot.priceBook.monthlyAmortizationUsd() });
+  // Request metrics come from the ledger's records: counted once, where the record is made.
+  const metrics = new GatewayMetrics({ runtime, ledger: deps.accounting.ledger, monitor: deps.monitor });
+  deps.accounting.ledger.observe(metrics.observe);
+  registerMetricsRoute(app, { runtime, metrics });
+  registerDashboardRoutes(app, { runtime, ledger: deps.accounting.ledger, budgets: deps.auth.budgets, monitor: deps.monitor, now });
   registerAdminRoutes(app, { runtime, logger, ...(deps.reloadConfig ? { reloadConfig: deps.reloadConfig } : {}) });
-
-  app.get('/health', async () => ({ status: 'ok' }));
+  registerStatusRoutes(app, { runtime, monitor: deps.monitor, ledger: deps.accounting.ledger, now });
 
   return app;
 }

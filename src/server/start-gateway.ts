@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createGatewayLogger } from './gateway-logger.js';
 import type { TollgateConfig } from '../config/index.js';
 import { createApp } from './create-app.js';
 import { GatewayRuntime } from './gateway-runtime.js';
@@ -10,6 +11,7 @@ import { openLedgerStore } from '../ledger/store/index.js';
 import { loadPriceCatalog } from '../pricing/index.js';
 import { createAuthenticator, createBudgetGuard, createRateLimiter } from '../auth/index.js';
 import type { RecordPricing } from '../ledger/build-ledger-record.js';
+import { TargetMonitor } from '../monitor/target-monitor.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -18,6 +20,8 @@ export interface RunningGateway {
   readonly runtime: GatewayRuntime;
   /** Every request's record goes here (group commit over the configured store). */
   readonly ledger: Ledger;
+  /** Target health and uptime history: polls local hosts, learns cloud health from the ledger's records. */
+  readonly monitor: TargetMonitor;
   /** Re-reads the config (when started with a loader) and swaps it in; throws ConfigError and keeps the old one if it is bad. */
   reload(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes upstream pools. */
@@ -36,7 +40,7 @@ export async function startGateway(options: {
   store?: LedgerStore;
 }): Promise<RunningGateway> {
   const { config } = options;
-  const logger = options.logger ?? pino({ level: config.logging.level });
+  const logger = options.logger ?? createGatewayLogger(config.logging);
   const warned = new Set<string>();
   const runtime = new GatewayRuntime(config, {
     catalog: await loadPriceCatalog(),
@@ -61,6 +65,8 @@ export async function startGateway(options: {
   await budgets.start();
   const rateLimiter = createRateLimiter({ config: config.rateLimits, logger });
   ledger.observe((record) => budgets.observe(record));
+  const monitor = new TargetMonitor({ runtime, store, logger });
+  ledger.observe((record) => monitor.observe(record));
   const pruneTimer = config.ledger.storePayloads ? startPayloadPruning(store, config.ledger.payloadRetentionDays, logger) : undefined;
 
   // Prices follow config reloads: each record is priced by the snapshot current when it is built.
@@ -81,9 +87,13 @@ export async function startGateway(options: {
     logger,
     accounting: { ledger, pricing, storePayloads: config.ledger.storePayloads },
     auth: { authenticator: createAuthenticator({ store }), budgets, rateLimiter },
+    monitor,
     ...(loader ? { reloadConfig: reload } : {}),
   });
   await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  // Returns knowing every local target's state, so /ready is right from the first call. A host
+  // that refuses costs nothing; one that hangs delays this by monitor.timeoutMs at most.
+  await monitor.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
@@ -93,6 +103,7 @@ export async function startGateway(options: {
     app,
     runtime,
     ledger,
+    monitor,
     reload,
     close: () => {
       closing ??= (async () => {
@@ -103,6 +114,8 @@ export async function startGateway(options: {
         } finally {
           clearTimeout(grace);
           if (pruneTimer) clearInterval(pruneTimer);
+          // Its `stopped` events mark the time the gateway is down as unknown; they need the store.
+          await monitor.close();
           budgets.close();
           await runtime.close();
           // Every answered request is recorded before the store goes away.

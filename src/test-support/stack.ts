@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { validateConfig, type ConfigInput } from '../config/index.js';
 import { startAnthropicSim, startOllamaSim, startOpenAISim, type SimServer } from '../sim/index.js';
 import { startGateway, type RunningGateway } from '../server/start-gateway.js';
@@ -29,6 +29,8 @@ export async function startStack(
     openai?: OpenAISimOptions;
     anthropic?: AnthropicSimOptions;
     config?: (urls: { ollama: string; openai: string; anthropic: string }) => Partial<ConfigInput>;
+    /** The gateway's logger; default silent. */
+    logger?: Logger;
   } = {},
 ): Promise<Stack> {
   const [ollama, openai, anthropic] = await Promise.all([
@@ -43,6 +45,9 @@ export async function startStack(
       logging: { level: 'silent' },
       // A throwaway ledger per stack; a test that cares about the store passes its own `ledger`.
       ledger: { url: ':memory:', spillFile: join(tmpdir(), `tollgate-spill-${process.pid}-${++stacks}.jsonl`), flushIntervalMs: 10 },
+      // The monitor polls at start and when a test asks (`gateway.monitor.poll()`): a timer firing
+      // mid-test would meet (and use up) that test's faults.
+      monitor: { intervalMs: 3_600_000 },
       ...overrides,
       // Providers and aliases merge over the defaults, so a test names only what it changes.
       providers: {
@@ -63,7 +68,7 @@ export async function startStack(
     },
     'test',
   );
-  const gateway = await startGateway({ config, port: 0, logger: pino({ level: 'silent' }) });
+  const gateway = await startGateway({ config, port: 0, logger: options.logger ?? pino({ level: 'silent' }) });
   return {
     gateway,
     ollama,

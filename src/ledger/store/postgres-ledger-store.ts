@@ -1,11 +1,12 @@
 import pg from 'pg';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
 import { buildRecordsSql, RECORD_COLUMNS, recordToRow, rowToRecord, type LedgerRecordRow } from './ledger-record-row.js';
 import { LedgerStoreError } from './ledger-store-error.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
+import { buildTargetEventsSql, eventToRow, rowToEvent, TARGET_EVENT_COLUMNS, type TargetEventRow } from './target-event-row.js';
 import { buildUsageSql, toUsageRow, type UsageSqlDialect } from './usage-sql.js';
 
 export interface PostgresLedgerStoreOptions {
@@ -99,6 +100,12 @@ function upsertRollups(table: RollupTable): string {
 const UPSERT_HOURLY = upsertRollups(HOURLY);
 const UPSERT_DAILY = upsertRollups(DAILY);
 const ROLLUP_WIDTH = ROLLUP_KEY_ARRAY_TYPES.length + ROLLUP_MEASURES.length;
+
+/** Events keep their order: WITH ORDINALITY numbers the unnested rows, and bigserial ids follow it. */
+const INSERT_TARGET_EVENTS =
+  `INSERT INTO target_events (${TARGET_EVENT_COLUMNS.join(', ')}) ` +
+  `SELECT ${TARGET_EVENT_COLUMNS.join(', ')} FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::text[]) ` +
+  `WITH ORDINALITY AS e(${TARGET_EVENT_COLUMNS.join(', ')}, n) ORDER BY n`;
 
 class PostgresLedgerStore implements LedgerStore {
   readonly kind = 'postgres';
@@ -202,6 +209,22 @@ class PostgresLedgerStore implements LedgerStore {
       // Revoking twice keeps the first time: that is when the key stopped working.
       const result = await this.pool.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2', [at, id]);
       return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  appendTargetEvents(events: readonly TargetEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.run('appendTargetEvents', async () => {
+      const rows = events.map((event) => eventToRow(event, (value) => value).map(withoutNul));
+      await this.pool.query(INSERT_TARGET_EVENTS, columnsOf(rows, TARGET_EVENT_COLUMNS.length));
+    });
+  }
+
+  targetEvents(query: TargetEventQuery): Promise<TargetEvent[]> {
+    return this.run('targetEvents', async () => {
+      const { sql, params } = buildTargetEventsSql(query, (n) => `$${n}`);
+      const { rows } = await this.pool.query<TargetEventRow>(sql, params);
+      return rows.map(rowToEvent);
     });
   }
 

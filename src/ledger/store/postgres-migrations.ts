@@ -162,4 +162,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     // for one rare query: records of one key, which the ts index answers well enough.
     sql: `DROP INDEX IF EXISTS records_key_id_ts;`,
   },
+  {
+    version: 4,
+    name: 'target events',
+    // The monitor's up/down transitions: a few rows per target per day. `id` keeps the order of
+    // events written in the same millisecond. IF NOT EXISTS: safe to re-run on a ledger whose
+    // schema_migrations was rolled back by hand (as the upgrade tests do).
+    sql: `
+      CREATE TABLE IF NOT EXISTS target_events (
+        id bigserial PRIMARY KEY,
+        ts bigint NOT NULL,
+        target text NOT NULL,
+        state text NOT NULL,
+        local boolean NOT NULL,
+        source text,
+        error text
+      );
+      CREATE INDEX IF NOT EXISTS target_events_target_ts ON target_events (target, ts, id);
+      CREATE INDEX IF NOT EXISTS target_events_ts ON target_events (ts);
+    `,
+  },
 ];

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
 import { buildRecordsSql, recordToRow, rowToRecord, RECORD_COLUMNS, type LedgerRecordRow } from './ledger-record-row.js';
 import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
+import { buildTargetEventsSql, eventToRow, rowToEvent, TARGET_EVENT_COLUMNS, type TargetEventRow } from './target-event-row.js';
 import { buildUsageSql, toUsageRow, type UsageSqlDialect } from './usage-sql.js';
 
 /** LedgerStore's methods as synchronous calls: what the worker thread runs for the async store. */
@@ -48,12 +49,14 @@ function upsertRollup(table: RollupTable): string {
 
 const UPSERT_HOURLY = upsertRollup(HOURLY);
 const UPSERT_DAILY = upsertRollup(DAILY);
+const INSERT_TARGET_EVENT = `INSERT INTO target_events (${TARGET_EVENT_COLUMNS.join(', ')}) VALUES (${placeholders(TARGET_EVENT_COLUMNS.length)})`;
 
 class SqliteLedgerDatabase implements SyncLedgerStore {
   private readonly db: Database.Database;
   /** Prepared statements by SQL text; the dynamic ones (usage, records) come in a few shapes only. */
   private readonly statements = new Map<string, Database.Statement>();
   private readonly appendInTransaction: (records: readonly LedgerRecord[]) => void;
+  private readonly appendEventsInTransaction: (events: readonly TargetEvent[]) => void;
 
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -79,6 +82,10 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
       for (const delta of hourly) upsertHourly.run(rollupValues(delta));
       const upsertDaily = this.statement(UPSERT_DAILY);
       for (const delta of foldByDay(hourly)) upsertDaily.run(rollupValues(delta));
+    });
+    this.appendEventsInTransaction = this.db.transaction((events: readonly TargetEvent[]) => {
+      const insert = this.statement(INSERT_TARGET_EVENT);
+      for (const event of events) insert.run(eventToRow(event, sqliteBool));
     });
   }
 
@@ -138,6 +145,15 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
   revokeKey(id: string, at: number): boolean {
     // Revoking twice keeps the first time: that is when the key stopped working.
     return this.statement('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id).changes > 0;
+  }
+
+  appendTargetEvents(events: readonly TargetEvent[]): void {
+    if (events.length > 0) this.appendEventsInTransaction(events);
+  }
+
+  targetEvents(query: TargetEventQuery): TargetEvent[] {
+    const { sql, params } = buildTargetEventsSql(query, () => '?');
+    return (this.statement(sql).all(params) as TargetEventRow[]).map(rowToEvent);
   }
 
   close(): void {

@@ -46,6 +46,7 @@ describe('SQLite ledger store', () => {
       { version: 1, name: 'records, hourly rollups, api keys' },
       { version: 2, name: 'daily rollups' },
       { version: 3, name: 'drop the records (key_id, ts) index' },
+      { version: 4, name: 'target events' },
     ]);
     db.close();
   });

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
 import { LedgerStoreError } from './ledger-store-error.js';
 import type { SyncLedgerStore } from './sqlite-ledger-database.js';
 import { OPEN_CALL_ID, type SqliteCallOf, type SqliteReply, type SqliteWorkerData, type SqliteWorkerError } from './sqlite-worker-protocol.js';
@@ -86,6 +86,15 @@ class SqliteLedgerStore implements LedgerStore {
 
   revokeKey(id: string, at: number): Promise<boolean> {
     return this.call('revokeKey', id, at);
+  }
+
+  appendTargetEvents(events: readonly TargetEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.call('appendTargetEvents', events);
+  }
+
+  targetEvents(query: TargetEventQuery): Promise<TargetEvent[]> {
+    return this.call('targetEvents', query);
   }
 
   /** Waits for calls already posted, closes the database (checkpointing the WAL), ends the thread. */

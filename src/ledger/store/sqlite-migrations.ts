@@ -158,4 +158,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     // for one rare query: records of one key, which the ts index answers well enough.
     sql: `DROP INDEX IF EXISTS records_key_id_ts;`,
   },
+  {
+    version: 4,
+    name: 'target events',
+    // The monitor's up/down transitions: a few rows per target per day. `id` keeps the order of
+    // events written in the same millisecond. IF NOT EXISTS: safe to re-run on a ledger whose
+    // schema_migrations was rolled back by hand (as the upgrade tests do).
+    sql: `
+      CREATE TABLE IF NOT EXISTS target_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        local INTEGER NOT NULL,
+        source TEXT,
+        error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS target_events_target_ts ON target_events (target, ts, id);
+      CREATE INDEX IF NOT EXISTS target_events_ts ON target_events (ts);
+    `,
+  },
 ];

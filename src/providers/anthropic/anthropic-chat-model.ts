@@ -9,6 +9,7 @@ import type {
   StreamPart,
   TextPart,
   ToolCallPart,
+  AbortLike,
 } from '../../core/index.js';
 import { abortReason } from '../shared/abort.js';
 import { createPartStream, releaseBody } from '../shared/part-stream.js';
@@ -102,7 +103,7 @@ export class AnthropicChatModel implements ChatModel {
    * Anthropic's block index; usage is merged from message_start and the cumulative
    * message_delta; `ping` and unknown events are ignored; complete only at `message_stop`.
    */
-  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortSignal | undefined): AsyncGenerator<StreamPart, void> {
+  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortLike | undefined): AsyncGenerator<StreamPart, void> {
     const { target } = response;
     let started = false;
     let completed = false;

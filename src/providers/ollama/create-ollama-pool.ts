@@ -13,6 +13,7 @@ import type {
   Provider,
   ProviderHealth,
   StreamPart,
+  AbortLike,
 } from '../../core/index.js';
 import { checkHealth } from '../shared/check-health.js';
 import { UpstreamClient } from '../shared/upstream-client.js';
@@ -206,7 +207,7 @@ export function createOllamaPool(settings: OllamaPoolSettings): Provider {
  * The same stream, calling `done` exactly once when it ends, fails, is returned early or its
  * signal aborts: a host's outstanding count must not leak when a client walks away.
  */
-function countUntilDone(stream: ChatStream, signal: AbortSignal | undefined, done: () => void): ChatStream {
+function countUntilDone(stream: ChatStream, signal: AbortLike | undefined, done: () => void): ChatStream {
   const inner = stream[Symbol.asyncIterator]();
   let finished = false;
   const finish = (): void => {

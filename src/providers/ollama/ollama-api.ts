@@ -123,6 +123,8 @@ export const ollamaPsResponseSchema = z.looseObject({
         model: z.string().optional(),
         size: z.number().optional(),
         size_vram: z.number().optional(),
+        /** RFC 3339; when the model will be unloaded (a far-future date when it never is). */
+        expires_at: z.string().optional(),
       }),
     )
     .nullish(),

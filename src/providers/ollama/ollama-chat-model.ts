@@ -9,6 +9,7 @@ import type {
   StreamPart,
   TextPart,
   ToolCallPart,
+  AbortLike,
 } from '../../core/index.js';
 import { abortReason } from '../shared/abort.js';
 import { createPartStream, releaseBody } from '../shared/part-stream.js';
@@ -75,7 +76,7 @@ export class OllamaChatModel implements ChatModel {
   }
 
   /** NDJSON lines → parts (PROTOCOLS §1.5, §4.7). Every line is checked for `error`; the stream must end with `done:true`. */
-  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortSignal | undefined): AsyncGenerator<StreamPart, void> {
+  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortLike | undefined): AsyncGenerator<StreamPart, void> {
     const { target } = response;
     let started = false;
     let completed = false;

@@ -9,6 +9,7 @@ import type {
   StreamPart,
   TextPart,
   ToolCallPart,
+  AbortLike,
 } from '../../core/index.js';
 import { abortReason } from '../shared/abort.js';
 import { createPartStream, releaseBody } from '../shared/part-stream.js';
@@ -94,7 +95,7 @@ export class OpenAIChatModel implements ChatModel {
   }
 
   /** SSE chunks → parts (PROTOCOLS §2.5). Complete only with a finish reason and `[DONE]` (compatible servers: the finish reason suffices). */
-  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortSignal | undefined): AsyncGenerator<StreamPart, void> {
+  private async *parts(response: UpstreamResponse, warnings: CallWarning[], signal: AbortLike | undefined): AsyncGenerator<StreamPart, void> {
     const { target } = response;
     let started = false;
     let completed = false;

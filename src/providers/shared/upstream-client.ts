@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
+import type { AbortLike } from '../../core/index.js';
 import { abortReason } from './abort.js';
 import {
   createBadResponseError,
@@ -40,7 +41,7 @@ export interface SendOptions {
   readonly path: string;
   /** The wire body, stringified once by the caller's builder. */
   readonly body?: string;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortLike;
   readonly requestId?: string;
 }
 
@@ -97,7 +98,9 @@ export class UpstreamClient {
         method: options.method,
         headers,
         body: options.body,
-        signal,
+        // undici takes any EventTarget-like signal (it reads `aborted`, `reason` and calls
+        // add/removeEventListener); its types only name AbortSignal and EventEmitter.
+        signal: signal as AbortSignal | undefined,
       });
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
@@ -138,7 +141,7 @@ export class UpstreamClient {
 }
 
 /** Reads and validates a JSON body; a body that is not the promised shape is `upstream_bad_response`. */
-export async function readJson<S extends z.ZodType>(response: UpstreamResponse, schema: S, signal: AbortSignal | undefined): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodType>(response: UpstreamResponse, schema: S, signal: AbortLike | undefined): Promise<z.output<S>> {
   let text: string;
   try {
     text = await response.body.text();

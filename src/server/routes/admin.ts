@@ -23,7 +23,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { runtime: Gatew
     const parsed = modeBody.safeParse(request.body);
     if (!parsed.success) throw new InvalidRequestError('Expected {"mode": "auto" | "cloud-only" | "local-only" | null} (null returns to the configured mode).', { param: 'mode' });
     runtime.setMode(parsed.data.mode ?? undefined);
-    deps.logger.warn({ mode: runtime.mode, by: request.ip }, 'routing mode changed');
+    deps.logger.warn({ reqId: request.id, mode: runtime.mode, by: request.ip }, 'routing mode changed');
     return modeState(runtime);
   });
 
@@ -54,12 +54,12 @@ export function authorizeAdmin(request: FastifyRequest, adminKey: string | undef
   if (typeof given !== 'string' || !sameSecret(given, adminKey)) throw new AuthenticationError('This endpoint needs the admin key.');
 }
 
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
 }
 
 /** Constant-time comparison (of digests, so lengths do not leak either). */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

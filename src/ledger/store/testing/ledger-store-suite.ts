@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../ledger-record.js';
-import type { LedgerStore, StoredKey, UsageDimension, UsageQuery } from '../../ledger-store.js';
+import type { LedgerStore, StoredKey, TargetEvent, UsageDimension, UsageQuery } from '../../ledger-store.js';
 import { LedgerStoreError } from '../ledger-store-error.js';
 import { bruteForceUsage, expectSameUsage } from './brute-force-usage.js';
 import { generateRecords } from './generate-records.js';
@@ -339,6 +339,57 @@ export function describeLedgerStore(name: string, fixture: LedgerStoreFixture): 
       expect(await again.listKeys()).toHaveLength(1);
       await again.append(records); // still idempotent across opens
       expect(await again.usage({ ...ALL_TIME, groupBy: ['day', 'target'] })).toEqual(usage);
+    });
+
+    describe('target events', () => {
+      const event = (ts: number, target: string, state: TargetEvent['state'], extra: Partial<TargetEvent> = {}): TargetEvent => ({
+        ts,
+        target,
+        state,
+        local: target === 'gpu',
+        source: state === 'stopped' ? null : 'poll',
+        error: state === 'down' ? `${target} refused the connection` : null,
+        ...extra,
+      });
+      const gpu = [
+        event(START, 'gpu', 'up'),
+        event(START + HOUR, 'gpu', 'down'),
+        event(START + 2 * HOUR, 'gpu', 'up', { source: 'traffic' }),
+        event(START + 3 * HOUR, 'gpu', 'stopped'),
+        event(START + 4 * HOUR, 'gpu', 'up'),
+      ];
+      const cloud = [event(START + 30 * 60_000, 'anthropic', 'up', { source: 'traffic' }), event(START + 5 * HOUR, 'anthropic', 'down', { error: 'HTTP 529 overloaded' })];
+
+      it('answers a window with its events and the event each target opens it in', async () => {
+        const store = await freshStore();
+        // Written out of time order and in two calls, as a monitor might after a failed write.
+        await store.appendTargetEvents([...cloud, ...gpu.slice(0, 3)]);
+        await store.appendTargetEvents(gpu.slice(3));
+        await store.appendTargetEvents([]);
+
+        const window = await store.targetEvents({ from: START + 90 * 60_000, to: START + 4 * HOUR });
+        expect(window).toEqual([cloud[0], gpu[1], gpu[2], gpu[3]]);
+        // `from` is inclusive, `to` exclusive; the opening event is the last one strictly before `from`.
+        expect(await store.targetEvents({ from: START + HOUR, to: START + 2 * HOUR, target: 'gpu' })).toEqual([gpu[0], gpu[1]]);
+        expect(await store.targetEvents({ from: START + 10 * HOUR, to: START + 11 * HOUR })).toEqual([gpu[4], cloud[1]]);
+        expect(await store.targetEvents({ from: 0, to: START })).toEqual([]);
+        expect(await store.targetEvents({ from: 0, to: START + 10 * HOUR, target: 'anthropic' })).toEqual(cloud);
+        expect(await store.targetEvents({ from: 0, to: START + 10 * HOUR, target: 'nobody' })).toEqual([]);
+      });
+
+      it('keeps the order of events written in the same millisecond', async () => {
+        const { store, reopen } = await fresh();
+        const flaps = Array.from({ length: 7 }, (_, index) => event(START, 'gpu', index % 2 === 0 ? 'up' : 'down'));
+        await store.appendTargetEvents(flaps);
+        await store.appendTargetEvents([event(START, 'gpu', 'stopped')]);
+        const expected = [...flaps, event(START, 'gpu', 'stopped')];
+        expect(await store.targetEvents({ from: START, to: START + 1 })).toEqual(expected);
+        // After it, the last of them is the state the next window opens in.
+        expect(await store.targetEvents({ from: START + 1, to: START + 2 })).toEqual([event(START, 'gpu', 'stopped')]);
+        await store.close();
+        const again = await reopen();
+        expect(await again.targetEvents({ from: START, to: START + 1 })).toEqual(expected);
+      });
     });
 
     it('refuses calls after close with a LedgerStoreError', async () => {
