@@ -56,6 +56,12 @@ export interface ProviderHealth {
   readonly error?: string;
 }
 
+/** One host of a pool and the calls it is serving. */
+export interface HostLoad {
+  readonly url: string;
+  readonly inFlight: number;
+}
+
 /** What a provider factory (`createOllama(settings)`) returns. */
 export interface Provider {
   /** Instance name from config. */
@@ -74,6 +80,11 @@ export interface Provider {
    */
   canServe?(modelId: string): boolean;
   health(options?: CallOptions): Promise<ProviderHealth>;
+  /**
+   * Calls sent to each host and not yet finished (Ollama pools balance on this). Absent for
+   * single-endpoint providers, whose in-flight count is the executor's capacity limiter.
+   */
+  hostLoad?(): readonly HostLoad[];
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

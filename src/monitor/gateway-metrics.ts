@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ErrorCode, RoutingMode } from '../core/index.js';
+import type { ErrorCode, Provider, RoutingMode } from '../core/index.js';
 import type { ExecutorState } from '../execution/executor.js';
 import type { LedgerRecord } from '../ledger/ledger-record.js';
 import type { MonitorView } from './monitor-view.js';
@@ -8,7 +8,11 @@ import type { MonitorView } from './monitor-view.js';
 export interface GatewayMetricsSources {
   /** The live executor (breakers, capacity) and the routing mode, read at each scrape. */
   readonly runtime: {
-    readonly snapshot: { readonly executor: { state(): ExecutorState } };
+    readonly snapshot: {
+      readonly executor: { state(): ExecutorState };
+      /** Providers, for the per-host load of pools. */
+      readonly registry?: { all(): Iterable<Pick<Provider, 'name' | 'hostLoad'>> };
+    };
     readonly mode: RoutingMode;
     readonly modeOverridden: boolean;
   };
@@ -281,6 +285,18 @@ export class GatewayMetrics {
         },
       });
     };
+    const hostInFlight: Gauge<'provider' | 'host'> = new Gauge({
+      name: 'tollgate_host_inflight_requests',
+      help: 'Requests running on each host of an Ollama pool (the pool balances on it).',
+      labelNames: ['provider', 'host'] as const,
+      registers,
+      collect: () => {
+        hostInFlight.reset();
+        for (const provider of this.sources.runtime.snapshot.registry?.all() ?? []) {
+          for (const host of provider.hostLoad?.() ?? []) hostInFlight.set({ provider: provider.name, host: host.url }, host.inFlight);
+        }
+      },
+    });
     capacity('tollgate_inflight_requests', 'Requests running on each local provider (an Ollama pool counts all its hosts).', (entry) => entry.inFlight);
     capacity('tollgate_queued_requests', 'Requests waiting for a slot on each local provider.', (entry) => entry.queued);
     capacity('tollgate_inflight_limit', 'Slots of each local provider (maxInFlight, times hosts for a pool).', (entry) => entry.limit);

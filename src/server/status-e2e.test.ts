@@ -14,10 +14,10 @@ import { startOllamaSim, type SimServer } from '../sim/index.js';
 import { startGateway, type RunningGateway } from './start-gateway.js';
 import type { TargetStatus } from '../monitor/monitor-view.js';
 import { startStack, type Stack } from '../test-support/stack.js';
+import type { Readiness, StatusReport } from './routes/status.js';
 
 /** The stack's `ollama-v1` (an OpenAI-compatible local server) is the OpenAI simulator, which wants its key on /v1/models too. */
 const withKeys = (urls: { openai: string }): ConfigInput['providers'] => ({ 'ollama-v1': { type: 'openai-compatible', baseUrl: `${urls.openai}/v1`, apiKey: 'sim-openai-key' } });
-import type { Readiness, StatusReport } from './routes/status.js';
 
 const ADMIN_KEY = 'status-e2e-admin-key-0123';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -267,5 +267,54 @@ describe('GET /api/status and GET /api/uptime', () => {
     expect(code).toBe(200);
     expect(body.usableTargets).not.toContain('ollama');
     expect(body.usableTargets).toContain('ollama-v1');
+  });
+});
+
+describe('an Ollama pool: the calls each host is serving', () => {
+  let stack: Stack;
+  let second: SimServer;
+  beforeAll(async () => {
+    second = await startOllamaSim({});
+    stack = await startStack({
+      config: (urls) => ({
+        providers: { ...withKeys(urls), ollama: { type: 'ollama', hosts: [urls.ollama, second.url] } },
+        admin: { key: ADMIN_KEY },
+        routing,
+      }),
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await second.close();
+  });
+
+  it('shows a hanging call on its host in /api/status and /metrics, and nothing once it is gone', async () => {
+    // Both hosts hang: whichever the pool picks holds the call until the client leaves.
+    for (const sim of [stack.ollama, second]) sim.control.setFaults([{ kind: 'hang', match: { path: '/api/chat' } }]);
+    const client = new AbortController();
+    const call = fetch(`${stack.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'agent', messages: [{ role: 'user', content: 'Hello' }] }),
+      signal: client.signal,
+    }).catch(() => undefined);
+    const hosts = async () => {
+      const response = await stack.gateway.app.inject({ method: 'GET', url: '/api/status', headers: admin });
+      const target = response.json<StatusReport>().targets.find((entry) => entry.target === 'ollama');
+      return (target?.hosts ?? []).map((host) => ({ url: host.url, inFlight: host.inFlight }));
+    };
+    await expect.poll(async () => (await hosts()).reduce((sum, host) => sum + (host.inFlight ?? 0), 0)).toBe(1);
+    const busy = (await hosts()).find((host) => host.inFlight === 1);
+    expect(busy).toBeDefined();
+
+    const metrics = await stack.gateway.app.inject({ method: 'GET', url: '/metrics', headers: admin });
+    const line = (host: string) => metrics.body.split('\n').find((text) => text.startsWith('tollgate_host_inflight_requests{') && text.includes(`host="${host}"`));
+    expect(line(busy?.url ?? '')).toMatch(/ 1$/);
+    const idle = (await hosts()).find((host) => host.url !== busy?.url);
+    expect(line(idle?.url ?? '')).toMatch(/ 0$/);
+
+    client.abort();
+    await call;
+    await expect.poll(async () => (await hosts()).every((host) => host.inFlight === 0)).toBe(true);
   });
 });

@@ -179,6 +179,9 @@ export function createOllamaPool(settings: OllamaPoolSettings): Provider {
       const up = hosts.filter((host) => !host.state.isDown());
       return (up.length > 0 ? up : hosts).some((host) => host.state.canServe(modelId) !== false);
     },
+    hostLoad() {
+      return hosts.map((host) => ({ url: settings.hosts[host.index] as string, inFlight: host.outstanding }));
+    },
     async health(options: CallOptions = {}): Promise<ProviderHealth> {
       const checks = await Promise.all(
         hosts.map((host) =>

@@ -6,7 +6,7 @@ import type { BreakerState } from '../../execution/circuit-breaker.js';
 import type { ExecutorState } from '../../execution/executor.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { parseTime } from '../../ledger/reports.js';
-import type { MonitorView, TargetStatus, UptimeRow } from '../../monitor/monitor-view.js';
+import type { HostStatus, MonitorView, TargetStatus, UptimeRow } from '../../monitor/monitor-view.js';
 import type { GatewayRuntime } from '../gateway-runtime.js';
 import { authorizeAdmin } from './admin.js';
 
@@ -21,13 +21,20 @@ export interface StatusRouteDeps {
 }
 
 /** A target as `/api/status` shows it: the monitor's view with the executor's live state merged in. */
-export interface TargetReport extends TargetStatus {
+export interface TargetReport extends Omit<TargetStatus, 'hosts'> {
+  /** An Ollama pool's hosts, each with the calls it is serving now. */
+  readonly hosts?: readonly HostReport[];
   /** Not down and not every breaker of it open: a request could be sent to it now. */
   readonly usable: boolean;
   /** Circuit breakers of this provider's models that have seen traffic, by `provider/model`. */
   readonly breakers: Readonly<Record<string, BreakerState>>;
   /** In-flight and queued requests against the gateway's limits (local providers only). */
   readonly capacity?: ExecutorState['capacity'][string];
+}
+
+export interface HostReport extends HostStatus {
+  /** Calls sent to this host and not finished (pools only: what the pool balances on). */
+  readonly inFlight?: number;
 }
 
 /** A model resident on a host, flattened for the status page. */
@@ -137,7 +144,10 @@ export function targetReports(runtime: GatewayRuntime, monitor: MonitorView): Ta
     const states = Object.values(own);
     const allOpen = states.length > 0 && states.every((state) => state === 'open');
     const limits = capacity[status.target];
-    return { ...status, usable: status.state !== 'down' && !allOpen, breakers: own, ...(limits ? { capacity: limits } : {}) };
+    // A pool's hosts carry the calls each is serving, next to what the monitor saw of them.
+    const load = runtime.snapshot.registry.get(status.target)?.hostLoad?.();
+    const hosts = status.hosts && load ? status.hosts.map((host) => ({ ...host, inFlight: load.find((entry) => entry.url === host.url)?.inFlight ?? 0 })) : status.hosts;
+    return { ...status, ...(hosts ? { hosts } : {}), usable: status.state !== 'down' && !allOpen, breakers: own, ...(limits ? { capacity: limits } : {}) };
   });
 }
 
