@@ -29,21 +29,32 @@ const TASK_PATTERN = /^[A-Za-z0-9][\w.:/-]{0,63}$/;
  * silently ignoring it would route urgent work as normal work.
  */
 export function readRequestMeta(input: RequestMetaInput): RequestMeta {
-  const task = readField(input, 'task');
-  const priority = readField(input, 'priority');
-  const tier = readField(input, 'tier');
-  return {
-    model: input.model,
-    ...(task !== undefined ? { task: parseTask(task) } : {}),
-    ...(priority !== undefined ? { priority: parsePriority(priority) } : {}),
-    ...(tier !== undefined ? { tier: parseTier(tier) } : {}),
-    ...(input.key !== undefined ? { key: input.key } : {}),
-    ...(input.team !== undefined ? { team: input.team } : {}),
-    ...(input.estimatedInputTokens !== undefined ? { estimatedInputTokens: input.estimatedInputTokens } : {}),
-    ...(input.hasTools !== undefined ? { hasTools: input.hasTools } : {}),
-    ...(input.hasImages !== undefined ? { hasImages: input.hasImages } : {}),
-  };
+  const task = readField(input, FIELDS.task);
+  const priority = readField(input, FIELDS.priority);
+  const tier = readField(input, FIELDS.tier);
+  // Assigned field by field rather than spread: this runs on every request.
+  const meta: Mutable<RequestMeta> = { model: input.model };
+  if (task !== undefined) meta.task = parseTask(task);
+  if (priority !== undefined) meta.priority = parsePriority(priority);
+  if (tier !== undefined) meta.tier = parseTier(tier);
+  if (input.key !== undefined) meta.key = input.key;
+  if (input.team !== undefined) meta.team = input.team;
+  if (input.estimatedInputTokens !== undefined) meta.estimatedInputTokens = input.estimatedInputTokens;
+  if (input.hasTools !== undefined) meta.hasTools = input.hasTools;
+  if (input.hasImages !== undefined) meta.hasImages = input.hasImages;
+  return meta;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Where each field may come from, in order of precedence; built once, not per request. */
+interface FieldSources {
+  readonly header: string;
+  readonly metadataKeys: readonly [string, string];
+}
+
+const sourcesOf = (field: Field): FieldSources => ({ header: `x-tollgate-${field}`, metadataKeys: [`tollgate_${field}`, field] });
+const FIELDS: Readonly<Record<Field, FieldSources>> = { task: sourcesOf('task'), priority: sourcesOf('priority'), tier: sourcesOf('tier') };
 
 interface RawValue {
   readonly value: string;
@@ -53,11 +64,10 @@ interface RawValue {
   readonly param?: string;
 }
 
-function readField(input: RequestMetaInput, field: Field): RawValue | undefined {
-  const headerName = `x-tollgate-${field}`;
-  const header = firstValue(input.headers[headerName]);
-  if (header !== undefined) return { value: header, source: `header ${headerName}` };
-  for (const key of [`tollgate_${field}`, field]) {
+function readField(input: RequestMetaInput, field: FieldSources): RawValue | undefined {
+  const header = firstValue(input.headers[field.header]);
+  if (header !== undefined) return { value: header, source: `header ${field.header}` };
+  for (const key of field.metadataKeys) {
     const value = Object.hasOwn(input.metadata, key) ? input.metadata[key]?.trim() : undefined;
     if (value) return { value, source: `metadata.${key}`, param: `metadata.${key}` };
   }
