@@ -18,6 +18,8 @@ export function createDiscardingLedgerStore(): LedgerStore {
     revokeKey: async () => false,
     appendTargetEvents: async () => undefined,
     targetEvents: async () => [],
+    appendDrill: async () => undefined,
+    drills: async () => [],
     close: async () => undefined,
   };
 }

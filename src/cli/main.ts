@@ -6,6 +6,10 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerScorecardCommand } from './commands/scorecard.js';
+import { registerDrillCommand } from './commands/drill.js';
+import { registerPlanCommand } from './commands/plan.js';
+import { registerModelsCommand } from './commands/models.js';
 
 /** `tollgate <command>`: one file per command under commands/. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -20,5 +24,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerAdminCommands(program);
   registerReportCommand(program);
   registerKeysCommand(program);
+  registerScorecardCommand(program);
+  registerDrillCommand(program);
+  registerPlanCommand(program);
+  registerModelsCommand(program);
   await program.parseAsync([...argv]);
 }

@@ -4,6 +4,8 @@ import { ledgerConfigSchema } from '../ledger/ledger-config-schema.js';
 import { pricingConfigSchema } from '../pricing/pricing-config-schema.js';
 import { budgetsConfigSchema, rateLimitsConfigSchema } from '../auth/auth-config-schema.js';
 import { monitorConfigSchema } from '../monitor/monitor-config-schema.js';
+import { planningConfigSchema } from '../planning/roi/planning-config-schema.js';
+import { trialConfigSchema } from '../planning/scorecard/trial-config-schema.js';
 
 /**
  * The one schema for `tollgate.yaml`. The config type is inferred from it, so the schema is
@@ -175,6 +177,11 @@ export const configSchema = z.object({
   rateLimits: rateLimitsConfigSchema.prefault({}),
   /** Health polling of local hosts, traffic-based health of cloud providers, uptime history. */
   monitor: monitorConfigSchema.prefault({}),
+  /** The ROI planner's assumptions: hardware options over config/hardware.yaml, electricity, maintenance, growth. */
+  planning: planningConfigSchema.extend({
+    /** The trial the scorecard judges (`tollgate scorecard`): its window and success criteria. */
+    trial: trialConfigSchema.prefault({}),
+  }).prefault({}),
 }).strict();
 
 export type TollgateConfig = z.infer<typeof configSchema>;

@@ -38,6 +38,11 @@ export interface LedgerStore {
    */
   targetEvents(query: TargetEventQuery): Promise<TargetEvent[]>;
 
+  /** Stores a fallback drill's result. A drill whose id is already stored is ignored. */
+  appendDrill(drill: DrillRecord): Promise<void>;
+  /** The drills that started in `[from, to)`, oldest first. */
+  drills(query: DrillQuery): Promise<DrillRecord[]>;
+
   /** Flushes and closes. The store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -52,6 +57,13 @@ export interface UsageQuery {
   readonly until: number;
   readonly groupBy: readonly UsageDimension[];
   readonly filter?: UsageFilter;
+  /**
+   * Also sum the latency and TTFT histograms (`latencyBuckets`, `ttftBuckets`). Off by default:
+   * they are 48 more columns per rollup row, which makes a query about twice as slow (1.5–2.4× on
+   * a million-record ledger, sqlite-large-ledger.test.ts), and most reports (spend, savings,
+   * budgets) have no use for them.
+   */
+  readonly histograms?: boolean;
 }
 
 /** Every field narrows; `null` matches records without a value (e.g. no key). */
@@ -97,6 +109,7 @@ export interface UsageRow {
   readonly referenceUnknown: number;
   /** Sum of known savings. */
   readonly savingsUsd: number;
+  /** Latency of every request, answered or not (the mean is latencyMsSum / requests). */
   readonly latencyMsSum: number;
   readonly ttftMsSum: number;
   /** Requests with a ttft (streams that produced content). */
@@ -104,6 +117,16 @@ export interface UsageRow {
   /** Upstream generation time and the output tokens generated in it (for tokens/second). */
   readonly generationMsSum: number;
   readonly generationOutputTokens: number;
+  /**
+   * Answered requests (outcome ok) per latency bucket of `LATENCY_BUCKET_BOUNDS_MS`
+   * (latency-histogram.ts; the last entry counts those past the last bound): percentiles come from
+   * here. Refused and failed requests are left out, as in `/metrics`' request-duration histogram.
+   * Ledger migration 5 added them and filled them from the stored records. Present only when the
+   * query asked for `histograms`.
+   */
+  readonly latencyBuckets?: readonly number[];
+  /** The `ttftCount` requests per TTFT bucket, same layout; present with `latencyBuckets`. */
+  readonly ttftBuckets?: readonly number[];
 }
 
 export interface RecordQuery {
@@ -169,4 +192,54 @@ export interface TargetEventQuery {
   readonly to: number;
   /** One target; absent = every target. */
   readonly target?: string;
+}
+
+/**
+ * One fallback drill (`tollgate drill`): for its duration the gateway made every local target fail
+ * as a refused connection would, real requests were sent through it, and each was checked to have
+ * been answered by the cloud after the local target failed. The trial scorecard reads these.
+ */
+export interface DrillRecord {
+  /** `drill_…`, also the prefix of its requests' ids. */
+  readonly id: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Every request was answered by a cloud target after a local one failed, within the drill. */
+  readonly passed: boolean;
+  /** `client`: ended by the CLI with its results; `timeout`: by the gateway at its max duration; `shutdown`: the gateway stopped. */
+  readonly endedBy: 'client' | 'timeout' | 'shutdown';
+  /** Why it failed, in one line; null when it passed. */
+  readonly reason: string | null;
+  /** The local providers the drill made fail. */
+  readonly localTargets: readonly string[];
+  readonly requests: readonly DrillRequest[];
+}
+
+/** One request of a drill, as its client saw it. */
+export interface DrillRequest {
+  /** The `x-request-id` it was sent with: its ledger record has this id. */
+  readonly requestId: string;
+  readonly dialect: 'openai' | 'anthropic';
+  readonly stream: boolean;
+  /** The `model` it asked for (an alias whose route starts on a local target). */
+  readonly model: string;
+  /** HTTP status; 0 when no response came. */
+  readonly status: number;
+  /** `x-tollgate-target`: who answered. */
+  readonly target: string | null;
+  /** `x-tollgate-fallback`: why the first target did not answer. */
+  readonly fallback: string | null;
+  /** Client-side, request sent to last byte read. */
+  readonly latencyMs: number;
+  readonly passed: boolean;
+  /** Why it did not pass; null when it did. */
+  readonly reason: string | null;
+}
+
+export interface DrillQuery {
+  /** Inclusive, epoch ms (of the drill's start). */
+  readonly from: number;
+  /** Exclusive, epoch ms. */
+  readonly to: number;
 }

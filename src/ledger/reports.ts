@@ -1,3 +1,4 @@
+import { quantile } from './latency-histogram.js';
 import type { LedgerStore, UsageDimension, UsageFilter, UsageRow } from './ledger-store.js';
 
 /**
@@ -31,15 +32,26 @@ export interface UsageReportQuery {
   readonly until: number;
   readonly by: readonly UsageDimension[];
   readonly filter?: UsageFilter;
+  /** Read the latency and TTFT histograms too, for the percentiles (a slower query: see UsageQuery). */
+  readonly histograms?: boolean;
 }
 
 /** A usage row with the figures people read derived from the sums. */
 export interface UsageReportRow extends UsageRow {
   readonly inputTokens: number;
   readonly outputTokens: number;
-  /** Mean latency and time to first token, milliseconds (null with no data). */
+  /** Mean latency (over every request) and time to first token, milliseconds (null with no data). */
   readonly latencyMsAvg: number | null;
   readonly ttftMsAvg: number | null;
+  /**
+   * Median and 95th percentile latency of answered requests (outcome ok) and of TTFT, milliseconds,
+   * from the rollups' histograms (latency-histogram.ts states their error); null with no data, or
+   * when the report did not read the histograms.
+   */
+  readonly latencyMsP50: number | null;
+  readonly latencyMsP95: number | null;
+  readonly ttftMsP50: number | null;
+  readonly ttftMsP95: number | null;
   /** Output tokens per second of upstream generation time (local models report it). */
   readonly tokensPerSecond: number | null;
 }
@@ -53,7 +65,13 @@ export interface UsageReport {
 }
 
 export async function usageReport(store: LedgerStore, query: UsageReportQuery): Promise<UsageReport> {
-  const rows = await store.usage({ since: query.since, until: query.until, groupBy: query.by, ...(query.filter ? { filter: query.filter } : {}) });
+  const rows = await store.usage({
+    since: query.since,
+    until: query.until,
+    groupBy: query.by,
+    ...(query.filter ? { filter: query.filter } : {}),
+    ...(query.histograms ? { histograms: true } : {}),
+  });
   return {
     since: new Date(query.since).toISOString(),
     until: new Date(query.until).toISOString(),
@@ -168,8 +186,22 @@ function derive(row: UsageRow): UsageReportRow {
     outputTokens,
     latencyMsAvg: row.requests > 0 ? row.latencyMsSum / row.requests : null,
     ttftMsAvg: row.ttftCount > 0 ? row.ttftMsSum / row.ttftCount : null,
+    latencyMsP50: percentile(row.latencyBuckets, 0.5),
+    latencyMsP95: percentile(row.latencyBuckets, 0.95),
+    ttftMsP50: percentile(row.ttftBuckets, 0.5),
+    ttftMsP95: percentile(row.ttftBuckets, 0.95),
     tokensPerSecond: row.generationMsSum > 0 ? row.generationOutputTokens / (row.generationMsSum / 1000) : null,
   };
+}
+
+function percentile(buckets: readonly number[] | undefined, q: number): number | null {
+  return buckets === undefined ? null : quantile(buckets, q);
+}
+
+/** Adds two histograms bucket by bucket; a missing one (not read) adds nothing. */
+function addBuckets(a: readonly number[] | undefined, b: readonly number[] | undefined): readonly number[] | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return a.map((count, index) => count + (b[index] ?? 0));
 }
 
 const EMPTY_ROW: UsageRow = {
@@ -225,7 +257,13 @@ export function sumRows(rows: readonly UsageRow[]): UsageRow {
       ttftCount: sum.ttftCount + row.ttftCount,
       generationMsSum: sum.generationMsSum + row.generationMsSum,
       generationOutputTokens: sum.generationOutputTokens + row.generationOutputTokens,
+      ...withBuckets(addBuckets(sum.latencyBuckets, row.latencyBuckets), addBuckets(sum.ttftBuckets, row.ttftBuckets)),
     }),
     EMPTY_ROW,
   );
+}
+
+/** The histogram fields of a row, present only when there are histograms. */
+function withBuckets(latencyBuckets: readonly number[] | undefined, ttftBuckets: readonly number[] | undefined): Pick<UsageRow, 'latencyBuckets' | 'ttftBuckets'> {
+  return latencyBuckets === undefined || ttftBuckets === undefined ? {} : { latencyBuckets, ttftBuckets };
 }

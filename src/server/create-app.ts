@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
@@ -17,13 +17,16 @@ import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerExplainRoute } from './routes/explain.js';
 import { RequestAccount, type Accounting } from './request-account.js';
-import type { Authenticator, BudgetGuard, Caller, RateLimiter } from '../auth/index.js';
+import type { AuthRequest, Authenticator, BudgetGuard, Caller, RateLimiter } from '../auth/index.js';
 import { registerUsageRoutes } from './routes/usage.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { MonitorView } from '../monitor/monitor-view.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { GatewayMetrics } from '../monitor/gateway-metrics.js';
 import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
+import { registerPlanRoutes } from './routes/plan.js';
+import { registerScorecardRoute } from './routes/scorecard.js';
+import { registerDrillRoutes } from './routes/drill.js';
 
 export interface AppDeps {
   /** The live config, providers, router and executor; swapped on reload. */
@@ -72,7 +75,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const config = deps.runtime.snapshot.config;
   const logger = deps.logger ?? createGatewayLogger(config.logging);
   const now = deps.now ?? Date.now;
-  const newId = deps.newId ?? randomUUID;
+  const newId = deps.newId ?? newRequestId;
   const bodyLimit = config.server.bodyLimit;
 
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
@@ -130,11 +133,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     const account = new RequestAccount(accounting, request.id, dialect.name, endpoint, reply);
     request.account = account;
     const apiKey = request.headers['x-api-key'];
-    const credentials = {
-      ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}),
-      ...(typeof apiKey === 'string' ? { xApiKey: apiKey } : {}),
-      remoteAddress: request.socket.remoteAddress,
-    };
+    const credentials: { -readonly [K in keyof AuthRequest]: AuthRequest[K] } = { remoteAddress: request.socket.remoteAddress };
+    if (request.headers.authorization !== undefined) credentials.authorization = request.headers.authorization;
+    if (typeof apiKey === 'string') credentials.xApiKey = apiKey;
     const admit = (caller: Caller) => {
       request.caller = caller;
       account.caller = caller;
@@ -204,6 +205,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDashboardRoutes(app, { runtime, ledger: deps.accounting.ledger, budgets: deps.auth.budgets, monitor: deps.monitor, now });
   registerAdminRoutes(app, { runtime, logger, ...(deps.reloadConfig ? { reloadConfig: deps.reloadConfig } : {}) });
   registerStatusRoutes(app, { runtime, monitor: deps.monitor, ledger: deps.accounting.ledger, now });
+  registerPlanRoutes(app, { runtime, ledger: deps.accounting.ledger, now });
+  registerScorecardRoute(app, { runtime, ledger: deps.accounting.ledger, monitor: deps.monitor, now });
+  registerDrillRoutes(app, { runtime, store: deps.accounting.ledger.store, logger, now });
 
   return app;
 }

@@ -8,6 +8,7 @@ import { createExecutor, type Executor } from '../execution/executor.js';
 import { ProviderRegistry } from '../execution/provider-registry.js';
 import { ResponseCache } from '../execution/response-cache.js';
 import { EMPTY_PRICE_CATALOG, priceBookFrom, type PriceBook, type PriceCatalog } from '../pricing/index.js';
+import { redirectLocalProviders } from './drill-mode.js';
 
 /** Everything built from one config. A request takes one snapshot and uses it to the end. */
 export interface GatewaySnapshot {
@@ -33,8 +34,12 @@ export interface GatewaySnapshot {
  * by someone editing the config file.
  */
 export class GatewayRuntime {
+  /** What new requests take: `configured`, or during a drill the same config with its local providers redirected. */
   private current: GatewaySnapshot;
+  private configured: GatewaySnapshot;
   private modeOverride: RoutingMode | undefined;
+  /** Set during a fallback drill: the closed port every local provider calls instead of its hosts. */
+  private drillUrl: string | undefined;
   private readonly dispatcher: Dispatcher | undefined;
   /** Exact-match answers for rules that turn caching on; kept across reloads (keys include the rule). */
   readonly responseCache = new ResponseCache();
@@ -46,17 +51,18 @@ export class GatewayRuntime {
     this.dispatcher = options.dispatcher;
     this.catalog = options.catalog ?? EMPTY_PRICE_CATALOG;
     this.onUnknownPrice = options.onUnknownPrice;
-    this.current = this.build(config);
+    this.configured = this.build(config);
+    this.current = this.configured;
   }
 
-  private build(config: TollgateConfig): GatewaySnapshot {
+  private build(config: TollgateConfig, drillUrl?: string): GatewaySnapshot {
     const priceBook = priceBookFrom({
       config: config.pricing,
       providers: config.providers,
       catalog: this.catalog,
       ...(this.onUnknownPrice ? { onUnknownPrice: this.onUnknownPrice } : {}),
     });
-    return { ...buildSnapshot(config, this.dispatcher), priceBook };
+    return { ...buildSnapshot(config, this.dispatcher, drillUrl), priceBook };
   }
 
   get snapshot(): GatewaySnapshot {
@@ -77,20 +83,43 @@ export class GatewayRuntime {
     return this.modeOverride !== undefined;
   }
 
+  /**
+   * A fallback drill: new requests run on a snapshot of the same config whose local providers are
+   * real provider instances calling `url` (a port nothing listens on), so every local attempt fails
+   * as a stopped GPU box does and the executor's own fallback answers. Its breakers and limiters are
+   * its own; ending the drill returns to the snapshot from before, state intact. Like the kill
+   * switch, a reload during the drill keeps it. `undefined` ends it.
+   */
+  setDrill(url: string | undefined): void {
+    const previous = this.current;
+    this.drillUrl = url;
+    this.current = url === undefined ? this.configured : this.build(this.configured.config, url);
+    if (previous !== this.configured) void previous.registry.close();
+  }
+
+  get drilling(): boolean {
+    return this.drillUrl !== undefined;
+  }
+
   /** Swaps in a new (already validated) config. The old providers' pools close once their in-flight requests end. */
   reload(config: TollgateConfig): void {
-    const old = this.current;
-    this.current = this.build(config);
+    const old = this.configured;
+    const oldDrill = this.current === old ? undefined : this.current;
+    this.configured = this.build(config);
+    this.current = this.drillUrl === undefined ? this.configured : this.build(config, this.drillUrl);
     void old.registry.close();
+    void oldDrill?.registry.close();
   }
 
   async close(): Promise<void> {
-    await this.current.registry.close();
+    await Promise.all([this.configured.registry.close(), this.current === this.configured ? undefined : this.current.registry.close()]);
   }
 }
 
-function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefined): Omit<GatewaySnapshot, 'priceBook'> {
-  const registry = ProviderRegistry.fromConfig(config, dispatcher ? { dispatcher } : {});
+function buildSnapshot(config: TollgateConfig, dispatcher: Dispatcher | undefined, drillUrl: string | undefined): Omit<GatewaySnapshot, 'priceBook'> {
+  // The config stays as it is (the monitor keeps polling the real hosts); only the providers requests use are redirected.
+  const providers = drillUrl === undefined ? config : { providers: redirectLocalProviders(config, drillUrl) };
+  const registry = ProviderRegistry.fromConfig(providers, dispatcher ? { dispatcher } : {});
   const capacity: Record<string, { maxInFlight: number; maxQueue: number }> = {};
   for (const [name, provider] of Object.entries(config.providers)) {
     if (provider.type === 'ollama' || provider.type === 'openai-compatible') {

@@ -121,6 +121,8 @@ describe('GET /ready with a failing ledger store', () => {
       revokeKey: (id, at) => real.revokeKey(id, at),
       appendTargetEvents: (events) => real.appendTargetEvents(events),
       targetEvents: (query) => real.targetEvents(query),
+      appendDrill: (drill) => real.appendDrill(drill),
+      drills: (query) => real.drills(query),
       close: () => real.close(),
     };
     const config = validateConfig(

@@ -58,6 +58,7 @@ export function registerReportCommand(program: Command): void {
             ...(options.team !== undefined ? { team: nullable(options.team) } : {}),
             ...(options.task !== undefined ? { task: nullable(options.task) } : {}),
           },
+          histograms: true, // the JSON carries latency and TTFT p50/p95, as /api/usage
         });
         console.log(renderReport(report, options.format));
       } finally {

@@ -4,9 +4,15 @@ import { startPostgres, type TestPostgres } from '../../test-support/postgres.js
 import type { LedgerStore, UsageQuery } from '../ledger-store.js';
 import { openLedgerStore } from './open-ledger-store.js';
 import { createPostgresLedgerStore } from './postgres-ledger-store.js';
+import { LATENCY_BUCKET_COLUMNS, TTFT_BUCKET_COLUMNS } from './rollup.js';
 import { bruteForceUsage, expectSameUsage } from './testing/brute-force-usage.js';
 import { generateRecords } from './testing/generate-records.js';
 import { describeLedgerStore } from './testing/ledger-store-suite.js';
+
+/** Takes migration 5's histogram columns out of a rollup table: the schema before it. */
+function dropHistogramColumns(table: string): string {
+  return `ALTER TABLE ${table} ${[...LATENCY_BUCKET_COLUMNS, ...TTFT_BUCKET_COLUMNS].map((column) => `DROP COLUMN ${column}`).join(', ')}`;
+}
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -67,6 +73,7 @@ describe('Postgres ledger store', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query('DROP TABLE rollups_daily; DELETE FROM schema_migrations WHERE version > 1');
+    await client.query(dropHistogramColumns('rollups_hourly'));
     await client.end();
 
     const upgraded = createPostgresLedgerStore({ url });
@@ -80,6 +87,37 @@ describe('Postgres ledger store', () => {
       { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'task', 'local'] },
     ] satisfies UsageQuery[]) {
       expectSameUsage(await upgraded.usage(query), bruteForceUsage(all, query), JSON.stringify(query.groupBy));
+    }
+    await upgraded.close();
+  });
+
+  it('backfills the latency and TTFT histograms from the records when upgrading a ledger of schema 4', async () => {
+    const url = await server.newDatabase();
+    const records = generateRecords(3_000, { seed: 8, start: START, spanMs: 4 * DAY + 5 * HOUR, payloadShare: 0 });
+    const store = createPostgresLedgerStore({ url });
+    await store.migrate();
+    await store.append(records);
+    await store.close();
+    // Back to what schema 4 left: rollups with sums only.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`${dropHistogramColumns('rollups_hourly')}; ${dropHistogramColumns('rollups_daily')}; DELETE FROM schema_migrations WHERE version > 4`);
+    await client.end();
+
+    const upgraded = createPostgresLedgerStore({ url });
+    await upgraded.migrate();
+    const later = generateRecords(500, { seed: 9, start: START + 3 * DAY, spanMs: 3 * DAY, idPrefix: 'later', payloadShare: 0 });
+    await upgraded.append(later);
+    const all = [...records, ...later];
+    for (const query of [
+      { ...ALL_TIME, groupBy: ['day', 'key', 'target'], histograms: true },
+      { ...ALL_TIME, groupBy: ['hour', 'task'], histograms: true },
+      { ...ALL_TIME, groupBy: [], histograms: true },
+      { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'target', 'local'], histograms: true },
+    ] satisfies UsageQuery[]) {
+      const expected = bruteForceUsage(all, query);
+      expect(expected.some((row) => row.latencyBuckets?.some((count) => count > 0))).toBe(true);
+      expectSameUsage(await upgraded.usage(query), expected, JSON.stringify(query.groupBy));
     }
     await upgraded.close();
   });
@@ -100,10 +138,12 @@ describe('Postgres ledger store', () => {
     const store = createPostgresLedgerStore({ url });
     await store.migrate();
     await store.append(generateRecords(50, { seed: 4, start: START, spanMs: 3_600_000 }));
-    const [row] = await store.usage({ ...ALL_TIME, groupBy: [] });
-    for (const value of Object.values({ ...row, group: undefined, tokens: undefined, ...row?.tokens })) {
+    const [row] = await store.usage({ ...ALL_TIME, groupBy: [], histograms: true });
+    const { latencyBuckets = [], ttftBuckets = [], ...sums } = row!;
+    for (const value of Object.values({ ...sums, group: undefined, tokens: undefined, ...row?.tokens, ...latencyBuckets, ...ttftBuckets })) {
       if (value !== undefined) expect(typeof value).toBe('number');
     }
+    expect(latencyBuckets.length + ttftBuckets.length).toBe(48);
     const [record] = await store.records({});
     expect(typeof record?.ts).toBe('number');
     await store.close();

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { DrillQuery, DrillRecord, LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
+import { buildDrillsSql, drillToRow, insertDrillSql, rowToDrill, type DrillRow } from './drill-row.js';
 import { buildRecordsSql, RECORD_COLUMNS, recordToRow, rowToRecord, type LedgerRecordRow } from './ledger-record-row.js';
 import { LedgerStoreError } from './ledger-store-error.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
+import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, pushMeasureValues, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
 import { buildTargetEventsSql, eventToRow, rowToEvent, TARGET_EVENT_COLUMNS, type TargetEventRow } from './target-event-row.js';
 import { buildUsageSql, toUsageRow, type UsageSqlDialect } from './usage-sql.js';
@@ -161,9 +162,9 @@ class PostgresLedgerStore implements LedgerStore {
 
   usage(query: UsageQuery): Promise<UsageRow[]> {
     return this.run('usage', async () => {
-      const { sql, params, dimensions } = buildUsageSql(query, POSTGRES_USAGE_DIALECT);
+      const { sql, params, dimensions, histograms } = buildUsageSql(query, POSTGRES_USAGE_DIALECT);
       const { rows } = await this.pool.query<Record<string, unknown>>(sql, params);
-      return rows.map((row) => toUsageRow(row, dimensions));
+      return rows.map((row) => toUsageRow(row, dimensions, histograms));
     });
   }
 
@@ -228,6 +229,20 @@ class PostgresLedgerStore implements LedgerStore {
     });
   }
 
+  appendDrill(drill: DrillRecord): Promise<void> {
+    return this.run('appendDrill', async () => {
+      await this.pool.query(insertDrillSql((n) => `$${n}`), drillToRow(drill, (value) => value).map(withoutNul));
+    });
+  }
+
+  drills(query: DrillQuery): Promise<DrillRecord[]> {
+    return this.run('drills', async () => {
+      const { sql, params } = buildDrillsSql(query, (n) => `$${n}`);
+      const { rows } = await this.pool.query<DrillRow>(sql, params);
+      return rows.map(rowToDrill);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -272,8 +287,9 @@ function columnsOf(rows: readonly (readonly unknown[])[], width: number): unknow
   return Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
 }
 
-function rollupValues({ key, measures }: RollupDelta): unknown[] {
-  return [key.period, key.keyId, key.team, key.task, key.tier, key.provider, key.model, key.local, ...ROLLUP_MEASURES.map((measure) => measures[measure])];
+function rollupValues(delta: RollupDelta): unknown[] {
+  const { key } = delta;
+  return pushMeasureValues<unknown>([key.period, key.keyId, key.team, key.task, key.tier, key.provider, key.model, key.local], delta);
 }
 
 /**

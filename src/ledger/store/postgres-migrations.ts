@@ -1,3 +1,4 @@
+import { histogramMigrationSql } from './histogram-migration.js';
 import type { Migration } from './migration.js';
 
 /**
@@ -180,6 +181,32 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS target_events_target_ts ON target_events (target, ts, id);
       CREATE INDEX IF NOT EXISTS target_events_ts ON target_events (ts);
+    `,
+  },
+  {
+    version: 5,
+    name: 'latency and ttft histograms in the rollups',
+    // A count column per bucket of latency-histogram.ts' layout in both rollup tables, for p50/p95
+    // without reading records; backfilled from the records (see histogram-migration.ts).
+    sql: histogramMigrationSql('postgres'),
+  },
+  {
+    version: 6,
+    name: 'fallback drills',
+    // One row per `tollgate drill`: when, whether it passed and why not, and its requests (JSON,
+    // read whole by the trial scorecard, never queried into).
+    sql: `
+      CREATE TABLE IF NOT EXISTS drills (
+        id text PRIMARY KEY,
+        started_at bigint NOT NULL,
+        ended_at bigint NOT NULL,
+        passed boolean NOT NULL,
+        ended_by text NOT NULL,
+        reason text,
+        local_targets text NOT NULL,
+        requests text NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS drills_started_at ON drills (started_at);
     `,
   },
 ];

@@ -1,3 +1,4 @@
+import { bucketOf, emptyBuckets, LATENCY_BUCKET_BOUNDS_MS } from '../latency-histogram.js';
 import type { LedgerRecord } from '../ledger-record.js';
 
 export const HOUR_MS = 3_600_000;
@@ -54,10 +55,10 @@ export function rollupKeyColumns(table: RollupTable): string[] {
 }
 
 /**
- * The additive measures of the rollup tables, one column each. Every UsageRow number is a sum of
- * one of these, which is what lets an hourly (or daily) row stand for all the records in it.
+ * The rollup tables' sums, one column each. Every UsageRow number is a sum of one of these, which
+ * is what lets an hourly (or daily) row stand for all the records in it.
  */
-export const ROLLUP_MEASURES = [
+export const ROLLUP_SUMS = [
   'requests',
   'ok',
   'errors',
@@ -83,14 +84,62 @@ export const ROLLUP_MEASURES = [
   'generation_output_tokens',
 ] as const;
 
-export type RollupMeasure = (typeof ROLLUP_MEASURES)[number];
+export type RollupSum = (typeof ROLLUP_SUMS)[number];
 
-export type RollupMeasures = Record<RollupMeasure, number>;
+export type RollupSums = Record<RollupSum, number>;
+
+/**
+ * One count column per bucket of LATENCY_BUCKET_BOUNDS_MS (`latency_le_25`, …, `latency_le_630000`,
+ * then `latency_gt_630000`), and the same for TTFT: histograms that add up like the sums (migration 5).
+ */
+function bucketColumns(prefix: 'latency' | 'ttft'): readonly string[] {
+  const last = LATENCY_BUCKET_BOUNDS_MS[LATENCY_BUCKET_BOUNDS_MS.length - 1]!;
+  return [...LATENCY_BUCKET_BOUNDS_MS.map((bound) => `${prefix}_le_${bound}`), `${prefix}_gt_${last}`];
+}
+
+/** Answered requests (outcome ok) per latency bucket: `/metrics`' request-duration histogram counts the same ones. */
+export const LATENCY_BUCKET_COLUMNS = bucketColumns('latency');
+/** Records with a TTFT (streams that produced content) per bucket: the same records as `ttft_count`. */
+export const TTFT_BUCKET_COLUMNS = bucketColumns('ttft');
+
+/**
+ * Each histogram column as an aggregate over `records` rows: the SQL twin of foldRecords' counts,
+ * bucket by bucket as `bucketOf` draws them (upper bounds inclusive). Migration 5 backfills the
+ * histograms with it; the seeded test ledgers build theirs with it.
+ */
+export const RECORD_BUCKET_AGGREGATES: readonly (readonly [column: string, aggregate: string])[] = [
+  ...bucketAggregates(LATENCY_BUCKET_COLUMNS, "outcome = 'ok' AND ", 'latency_ms'),
+  ...bucketAggregates(TTFT_BUCKET_COLUMNS, '', 'ttft_ms'),
+];
+
+function bucketAggregates(columns: readonly string[], only: string, value: string): [string, string][] {
+  const bounds = LATENCY_BUCKET_BOUNDS_MS;
+  return columns.map((column, index) => {
+    const above = index === 0 ? '' : `${value} > ${bounds[index - 1]}`;
+    const upTo = index < bounds.length ? `${value} <= ${bounds[index]}` : '';
+    return [column, `count(*) FILTER (WHERE ${only}${[above, upTo].filter((part) => part !== '').join(' AND ')})`];
+  });
+}
+
+/** Every measure column of the rollup tables, in the order of `pushMeasureValues`. All are additive. */
+export const ROLLUP_MEASURES: readonly string[] = [...ROLLUP_SUMS, ...LATENCY_BUCKET_COLUMNS, ...TTFT_BUCKET_COLUMNS];
 
 /** Measures of many records that share a rollup key: what one upsert adds to one row. */
 export interface RollupDelta {
   readonly key: RollupKey;
-  readonly measures: RollupMeasures;
+  readonly sums: RollupSums;
+  /** Counts per latency bucket (LATENCY_BUCKET_COLUMNS). */
+  readonly latencyBuckets: number[];
+  /** Counts per TTFT bucket (TTFT_BUCKET_COLUMNS). */
+  readonly ttftBuckets: number[];
+}
+
+/** Appends a delta's measures to `values` (an upsert's key values), in the order of ROLLUP_MEASURES. */
+export function pushMeasureValues<T>(values: (T | number)[], delta: RollupDelta): (T | number)[] {
+  for (const sum of ROLLUP_SUMS) values.push(delta.sums[sum]);
+  for (const count of delta.latencyBuckets) values.push(count);
+  for (const count of delta.ttftBuckets) values.push(count);
+  return values;
 }
 
 /** A record's dimension as stored in a rollup key column. */
@@ -116,8 +165,8 @@ export function rollupKeyOf(record: LedgerRecord): RollupKey {
   };
 }
 
-/** What one record adds to its rollup row. */
-export function measuresOf(record: LedgerRecord): RollupMeasures {
+/** What one record adds to its rollup row's sums. */
+export function sumsOf(record: LedgerRecord): RollupSums {
   const { tokens } = record;
   const flag = (condition: boolean): number => (condition ? 1 : 0);
   return {
@@ -153,27 +202,49 @@ export function measuresOf(record: LedgerRecord): RollupMeasures {
  * Postgres) then lock rollup rows in the same order and cannot deadlock each other.
  */
 export function foldRecords(records: Iterable<LedgerRecord>): RollupDelta[] {
-  return fold(records, (record) => ({ key: rollupKeyOf(record), measures: measuresOf(record) }));
+  const deltas = new Map<string, RollupDelta>();
+  for (const record of records) {
+    const key = rollupKeyOf(record);
+    const id = keyString(key);
+    const sums = sumsOf(record);
+    let delta = deltas.get(id);
+    if (delta === undefined) {
+      delta = { key, sums, latencyBuckets: emptyBuckets(), ttftBuckets: emptyBuckets() };
+      deltas.set(id, delta);
+    } else {
+      for (const sum of ROLLUP_SUMS) delta.sums[sum] += sums[sum];
+    }
+    // Latency of answered requests only: a refused or failed request's time says how fast it
+    // failed, not how fast the target answers (the mean, latency_ms_sum / requests, is over all).
+    if (record.outcome === 'ok') delta.latencyBuckets[bucketOf(record.latencyMs)]! += 1;
+    if (record.ttftMs !== null) delta.ttftBuckets[bucketOf(record.ttftMs)]! += 1;
+  }
+  return sortedByKey(deltas);
 }
 
 /** Adds hourly deltas up per UTC day: what the same records add to `rollups_daily`. Sorted like foldRecords'. */
 export function foldByDay(hourly: Iterable<RollupDelta>): RollupDelta[] {
-  return fold(hourly, ({ key, measures }) => ({ key: { ...key, period: dayOf(key.period) }, measures: { ...measures } }));
-}
-
-/** Sums items' measures per key. `deltaOf` must return measures the fold may add to (not shared). */
-function fold<T>(items: Iterable<T>, deltaOf: (item: T) => RollupDelta): RollupDelta[] {
   const deltas = new Map<string, RollupDelta>();
-  for (const item of items) {
-    const next = deltaOf(item);
-    const id = keyString(next.key);
+  for (const next of hourly) {
+    const key = { ...next.key, period: dayOf(next.key.period) };
+    const id = keyString(key);
     const delta = deltas.get(id);
     if (delta === undefined) {
-      deltas.set(id, next);
+      deltas.set(id, { key, sums: { ...next.sums }, latencyBuckets: [...next.latencyBuckets], ttftBuckets: [...next.ttftBuckets] });
       continue;
     }
-    for (const measure of ROLLUP_MEASURES) delta.measures[measure] += next.measures[measure];
+    for (const sum of ROLLUP_SUMS) delta.sums[sum] += next.sums[sum];
+    addInto(delta.latencyBuckets, next.latencyBuckets);
+    addInto(delta.ttftBuckets, next.ttftBuckets);
   }
+  return sortedByKey(deltas);
+}
+
+function addInto(into: number[], counts: readonly number[]): void {
+  for (let index = 0; index < counts.length; index++) into[index]! += counts[index]!;
+}
+
+function sortedByKey(deltas: Map<string, RollupDelta>): RollupDelta[] {
   return [...deltas.values()].sort((a, b) => compareKeys(a.key, b.key));
 }
 

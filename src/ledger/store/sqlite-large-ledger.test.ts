@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, UsageQuery } from '../ledger-store.js';
+import type { LedgerStore, UsageQuery, UsageRow } from '../ledger-store.js';
 import { SQLITE_USAGE_DIALECT } from './sqlite-ledger-database.js';
 import { createSqliteLedgerStore } from './sqlite-ledger-store.js';
 import { expectSameUsage } from './testing/brute-force-usage.js';
@@ -92,11 +92,8 @@ describe('SQLite ledger at a million records', () => {
     const appended = generateRecords(5_000, { seed: 11, start: START, spanMs: SPAN, idPrefix: 'live' });
     for (let offset = 0; offset < appended.length; offset += 500) await store.append(appended.slice(offset, offset + 500));
 
-    for (const { label, query } of QUERIES) {
-      const { sql, params } = buildUsageSql(query, SQLITE_USAGE_DIALECT);
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((row) => row.detail);
-      expectRollupReads(plan, query, label);
-
+    /** Median of three timed calls after one untimed; the last answer. */
+    const timed = async (query: UsageQuery): Promise<{ rows: UsageRow[]; median: number }> => {
       const timings: number[] = [];
       let rows = await store.usage(query);
       for (let run = 0; run < 3; run++) {
@@ -105,10 +102,22 @@ describe('SQLite ledger at a million records', () => {
         timings.push(performance.now() - before);
       }
       timings.sort((a, b) => a - b);
-      const median = timings[Math.floor(timings.length / 2)] ?? 0;
-      console.log(`large ledger: usage(${label}): ${rows.length} rows, median ${median.toFixed(2)} ms (plan: ${plan.join('; ')})`);
+      return { rows, median: timings[Math.floor(timings.length / 2)] ?? 0 };
+    };
+    for (const { label, query } of QUERIES) {
+      const { sql, params } = buildUsageSql(query, SQLITE_USAGE_DIALECT);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((row) => row.detail);
+      expectRollupReads(plan, query, label);
+      const withHistograms = { ...query, histograms: true };
+      const histogramSql = buildUsageSql(withHistograms, SQLITE_USAGE_DIALECT);
+      expectRollupReads((db.prepare(`EXPLAIN QUERY PLAN ${histogramSql.sql}`).all(histogramSql.params) as { detail: string }[]).map((row) => row.detail), withHistograms, `${label}, histograms`);
 
-      expectSameUsage(rows, bruteForceUsageSql(db, query), label);
+      const plain = await timed(query);
+      const full = await timed(withHistograms);
+      console.log(`large ledger: usage(${label}): ${plain.rows.length} rows, median ${plain.median.toFixed(2)} ms, with histograms ${full.median.toFixed(2)} ms (plan: ${plan.join('; ')})`);
+
+      expectSameUsage(plain.rows, bruteForceUsageSql(db, query), label);
+      expectSameUsage(full.rows, bruteForceUsageSql(db, withHistograms), `${label}, histograms`);
     }
   }, 120_000);
 });

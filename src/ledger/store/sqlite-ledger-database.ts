@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { DrillQuery, DrillRecord, LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
+import { buildDrillsSql, drillToRow, insertDrillSql, rowToDrill, type DrillRow } from './drill-row.js';
 import { buildRecordsSql, recordToRow, rowToRecord, RECORD_COLUMNS, type LedgerRecordRow } from './ledger-record-row.js';
-import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
+import { addExcludedMeasures, DAILY, foldByDay, foldRecords, HOURLY, pushMeasureValues, rollupKeyColumns, ROLLUP_MEASURES, type RollupDelta, type RollupTable } from './rollup.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { keyToRow, rowToKey, STORED_KEY_COLUMNS, type StoredKeyRow } from './stored-key-row.js';
 import { buildTargetEventsSql, eventToRow, rowToEvent, TARGET_EVENT_COLUMNS, type TargetEventRow } from './target-event-row.js';
@@ -114,9 +115,9 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
   }
 
   usage(query: UsageQuery): UsageRow[] {
-    const { sql, params, dimensions } = buildUsageSql(query, SQLITE_USAGE_DIALECT);
+    const { sql, params, dimensions, histograms } = buildUsageSql(query, SQLITE_USAGE_DIALECT);
     const rows = this.statement(sql).all(params) as Record<string, unknown>[];
-    return rows.map((row) => toUsageRow(row, dimensions));
+    return rows.map((row) => toUsageRow(row, dimensions, histograms));
   }
 
   records(query: RecordQuery): LedgerRecord[] {
@@ -156,6 +157,15 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
     return (this.statement(sql).all(params) as TargetEventRow[]).map(rowToEvent);
   }
 
+  appendDrill(drill: DrillRecord): void {
+    this.statement(insertDrillSql(() => '?')).run(drillToRow(drill, sqliteBool));
+  }
+
+  drills(query: DrillQuery): DrillRecord[] {
+    const { sql, params } = buildDrillsSql(query, () => '?');
+    return (this.statement(sql).all(params) as DrillRow[]).map(rowToDrill);
+  }
+
   close(): void {
     this.statements.clear();
     this.db.close();
@@ -173,16 +183,7 @@ class SqliteLedgerDatabase implements SyncLedgerStore {
 }
 
 /** An upsert's values: key columns, then measures, in the order of upsertRollup's. */
-function rollupValues({ key, measures }: RollupDelta): (string | number)[] {
-  return [
-    key.period,
-    key.keyId,
-    key.team,
-    key.task,
-    key.tier,
-    key.provider,
-    key.model,
-    sqliteBool(key.local),
-    ...ROLLUP_MEASURES.map((measure) => measures[measure]),
-  ];
+function rollupValues(delta: RollupDelta): (string | number)[] {
+  const { key } = delta;
+  return pushMeasureValues([key.period, key.keyId, key.team, key.task, key.tier, key.provider, key.model, sqliteBool(key.local)], delta);
 }

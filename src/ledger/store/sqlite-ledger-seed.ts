@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DAY_MS, dayOf, ROLLUP_MEASURES, type RollupMeasure } from './rollup.js';
+import { DAY_MS, dayOf, RECORD_BUCKET_AGGREGATES, ROLLUP_MEASURES, ROLLUP_SUMS, type RollupSum } from './rollup.js';
 
 /**
  * Synthetic SQLite ledgers at a scale where JavaScript records would be too slow (millions of
@@ -7,8 +7,8 @@ import { DAY_MS, dayOf, ROLLUP_MEASURES, type RollupMeasure } from './rollup.js'
  * database file, bypassing the store.
  */
 
-/** Each rollup measure as an aggregate over `records` rows: the SQL twin of `measuresOf`. */
-export const RECORD_MEASURES: Readonly<Record<RollupMeasure, string>> = {
+/** Each rollup sum as an aggregate over `records` rows: the SQL twin of `sumsOf`. */
+export const RECORD_MEASURES: Readonly<Record<RollupSum, string>> = {
   requests: 'count(*)',
   ok: "count(*) FILTER (WHERE outcome = 'ok')",
   errors: "count(*) FILTER (WHERE outcome = 'error')",
@@ -34,8 +34,11 @@ export const RECORD_MEASURES: Readonly<Record<RollupMeasure, string>> = {
   generation_output_tokens: 'coalesce(sum(output_text + output_reasoning) FILTER (WHERE generation_ms IS NOT NULL), 0)',
 };
 
-/** RECORD_MEASURES as a select list, `<aggregate> AS <measure>, …`. */
-export const RECORD_MEASURES_SQL = ROLLUP_MEASURES.map((measure) => `${RECORD_MEASURES[measure]} AS ${measure}`).join(', ');
+/** Every rollup measure (RECORD_MEASURES, then the histograms' counts) as a select list, `<aggregate> AS <measure>, …`, in ROLLUP_MEASURES order. */
+export const RECORD_MEASURES_SQL = [
+  ...ROLLUP_SUMS.map((sum) => `${RECORD_MEASURES[sum]} AS ${sum}`),
+  ...RECORD_BUCKET_AGGREGATES.map(([column, aggregate]) => `${aggregate} AS ${column}`),
+].join(', ');
 
 export interface SeedRecordsOptions {
   /** Records in the whole synthetic ledger. */
@@ -111,7 +114,8 @@ export function seedRecords(db: Database.Database, options: SeedRecordsOptions):
       reference,
       reference - cost,
       CASE WHEN i % 2 = 1 AND g <> 9 THEN 20 + ((i * 53) % 8000) / 10.0 END,
-      5 + ((i * 59) % 90000) / 10.0,
+      -- Mostly under 10 s; one in 13 anywhere up to 15 min, past the histograms' last bound.
+      CASE WHEN i % 13 = 0 THEN (i * 59) % 900000 ELSE 5 + ((i * 59) % 90000) / 10.0 END,
       CASE WHEN g <= 5 AND i % 5 <> 0 THEN ((i * 61) % 50000) / 10.0 END,
       CASE WHEN g = 9 THEN 'error' WHEN o < 88 THEN 'ok' WHEN o < 94 THEN 'error' WHEN o < 98 THEN 'partial' ELSE 'client_aborted' END,
       CASE WHEN g = 9 OR (o >= 88 AND o < 94) THEN 503 ELSE 200 END,

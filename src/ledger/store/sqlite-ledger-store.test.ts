@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LedgerStoreError } from './ledger-store-error.js';
+import { LATENCY_BUCKET_COLUMNS, TTFT_BUCKET_COLUMNS } from './rollup.js';
 import { createSqliteLedgerStore } from './sqlite-ledger-store.js';
 import type { UsageQuery } from '../ledger-store.js';
 import { bruteForceUsage, expectSameUsage } from './testing/brute-force-usage.js';
@@ -14,6 +15,11 @@ import { describeLedgerStore } from './testing/ledger-store-suite.js';
 const dir = await mkdtemp(join(tmpdir(), 'tollgate-sqlite-store-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 let files = 0;
+
+/** Takes migration 5's histogram columns out of the rollup tables that exist: the schema before it. */
+function dropHistogramColumns(db: Database.Database, tables: readonly string[]): void {
+  for (const table of tables) for (const column of [...LATENCY_BUCKET_COLUMNS, ...TTFT_BUCKET_COLUMNS]) db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+}
 
 describeLedgerStore('sqlite', {
   fresh: async () => {
@@ -47,6 +53,8 @@ describe('SQLite ledger store', () => {
       { version: 2, name: 'daily rollups' },
       { version: 3, name: 'drop the records (key_id, ts) index' },
       { version: 4, name: 'target events' },
+      { version: 5, name: 'latency and ttft histograms in the rollups' },
+      { version: 6, name: 'fallback drills' },
     ]);
     db.close();
   });
@@ -58,9 +66,10 @@ describe('SQLite ledger store', () => {
     await store.migrate();
     await store.append(records);
     await store.close();
-    // Back to what schema 1 left: records and hourly rollups, no daily ones.
+    // Back to what schema 1 left: records and hourly rollups (without histograms), no daily ones.
     const db = new Database(path);
     db.exec('DROP TABLE rollups_daily; DELETE FROM schema_migrations WHERE version > 1');
+    dropHistogramColumns(db, ['rollups_hourly']);
     db.close();
 
     const upgraded = await createSqliteLedgerStore({ path });
@@ -74,6 +83,37 @@ describe('SQLite ledger store', () => {
       { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'task', 'local'] },
     ] satisfies UsageQuery[]) {
       expectSameUsage(await upgraded.usage(query), bruteForceUsage(all, query), JSON.stringify(query.groupBy));
+    }
+    await upgraded.close();
+  });
+
+  it('backfills the latency and TTFT histograms from the records when upgrading a ledger of schema 4', async () => {
+    const path = join(dir, 'schema-4.db');
+    const records = generateRecords(3_000, { seed: 8, start: START, spanMs: 4 * DAY + 5 * HOUR, payloadShare: 0 });
+    const store = await createSqliteLedgerStore({ path });
+    await store.migrate();
+    await store.append(records);
+    await store.close();
+    // Back to what schema 4 left: rollups with sums only.
+    const db = new Database(path);
+    dropHistogramColumns(db, ['rollups_hourly', 'rollups_daily']);
+    db.exec('DELETE FROM schema_migrations WHERE version > 4');
+    db.close();
+
+    const upgraded = await createSqliteLedgerStore({ path });
+    await upgraded.migrate();
+    const later = generateRecords(500, { seed: 9, start: START + 3 * DAY, spanMs: 3 * DAY, idPrefix: 'later', payloadShare: 0 });
+    await upgraded.append(later);
+    const all = [...records, ...later];
+    for (const query of [
+      { ...ALL_TIME, groupBy: ['day', 'key', 'target'], histograms: true },
+      { ...ALL_TIME, groupBy: ['hour', 'task'], histograms: true },
+      { ...ALL_TIME, groupBy: [], histograms: true },
+      { since: START + 5 * HOUR, until: START + 5 * DAY + 7 * HOUR, groupBy: ['month', 'target', 'local'], histograms: true },
+    ] satisfies UsageQuery[]) {
+      const expected = bruteForceUsage(all, query);
+      expect(expected.some((row) => row.latencyBuckets?.some((count) => count > 0))).toBe(true);
+      expectSameUsage(await upgraded.usage(query), expected, JSON.stringify(query.groupBy));
     }
     await upgraded.close();
   });

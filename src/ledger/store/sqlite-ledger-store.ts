@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { LedgerRecord } from '../ledger-record.js';
-import type { LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
+import type { DrillQuery, DrillRecord, LedgerStore, RecordQuery, StoredKey, TargetEvent, TargetEventQuery, UsageQuery, UsageRow } from '../ledger-store.js';
 import { LedgerStoreError } from './ledger-store-error.js';
 import type { SyncLedgerStore } from './sqlite-ledger-database.js';
 import { OPEN_CALL_ID, type SqliteCallOf, type SqliteReply, type SqliteWorkerData, type SqliteWorkerError } from './sqlite-worker-protocol.js';
@@ -97,6 +97,14 @@ class SqliteLedgerStore implements LedgerStore {
     return this.call('targetEvents', query);
   }
 
+  appendDrill(drill: DrillRecord): Promise<void> {
+    return this.call('appendDrill', drill);
+  }
+
+  drills(query: DrillQuery): Promise<DrillRecord[]> {
+    return this.call('drills', query);
+  }
+
   /** Waits for calls already posted, closes the database (checkpointing the WAL), ends the thread. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -134,8 +142,10 @@ class SqliteLedgerStore implements LedgerStore {
   private startWorker(): Worker {
     const workerData: SqliteWorkerData = { path: this.path };
     // The writer needs little heap (a batch at a time); without limits it would size its own from
-    // the parent's --max-old-space-size and add ~100 MB to the gateway's resident memory.
-    const worker = startModuleWorker(import.meta.url, 'sqlite-worker', { workerData, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } });
+    // the parent's --max-old-space-size and add ~100 MB to the gateway's resident memory. The young
+    // generation holds a whole batch as it arrives: at 4 MB the writer spent a quarter of its time
+    // in GC (18 µs of CPU per record under load); at 16 MB, 14 µs, GC almost nil.
+    const worker = startModuleWorker(import.meta.url, 'sqlite-worker', { workerData, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
     // Idle, the thread does not keep the process alive; a call in flight does (see call/settle).
     if (this.pending.size === 0) worker.unref();
     let crash: Error | undefined;

@@ -1,5 +1,5 @@
 import type { UsageDimension, UsageFilter, UsageQuery, UsageRow } from '../ledger-store.js';
-import { DAILY, DAY_MS, dimensionFromColumn, HOUR_MS, HOURLY, hourOf, ROLLUP_MEASURES, type RollupMeasure, type RollupTable } from './rollup.js';
+import { DAILY, DAY_MS, dimensionFromColumn, HOUR_MS, HOURLY, hourOf, LATENCY_BUCKET_COLUMNS, ROLLUP_MEASURES, ROLLUP_SUMS, TTFT_BUCKET_COLUMNS, type RollupSum, type RollupTable } from './rollup.js';
 
 /** What differs between SQLite and Postgres in a usage query. */
 export interface UsageSqlDialect {
@@ -16,6 +16,8 @@ export interface UsageSql {
   readonly params: unknown[];
   /** The group-by dimensions, without repeats: row column `g<i>` holds `dimensions[i]`. */
   readonly dimensions: readonly UsageDimension[];
+  /** Whether the rows hold the histograms' columns (the query asked for them). */
+  readonly histograms: boolean;
 }
 
 /** A stretch of a usage window, [from, to), and the rollup table that answers it. */
@@ -73,23 +75,25 @@ export function buildUsageSql(query: UsageQuery, dialect: UsageSqlDialect): Usag
     return dialect.placeholder(params.length);
   };
 
+  const histograms = query.histograms === true;
+  const measures = histograms ? ROLLUP_MEASURES : ROLLUP_SUMS;
   const since = hourOf(query.since);
   const until = Math.ceil(query.until / HOUR_MS) * HOUR_MS;
   const selects = splitWindow(since, until, dimensions.includes('hour')).map(({ table, from, to }) => {
     const where = [`${table.period} >= ${bind(from)}`, `${table.period} < ${bind(to)}`, ...filterConditions(query.filter ?? {}, bind, dialect)];
     const groups = dimensions.map((dimension, index) => `${GROUP_EXPRESSIONS[dimension](table, dialect)} AS g${index}`);
-    return `SELECT ${[...groups, ...ROLLUP_MEASURES].join(', ')} FROM ${table.name} WHERE ${where.join(' AND ')}`;
+    return `SELECT ${[...groups, ...measures].join(', ')} FROM ${table.name} WHERE ${where.join(' AND ')}`;
   });
 
   const aliases = dimensions.map((_, index) => `g${index}`);
-  const sums = ROLLUP_MEASURES.map((measure) => `sum(${measure}) AS ${measure}`);
+  const sums = measures.map((measure) => `sum(${measure}) AS ${measure}`);
   const sql = [
     `SELECT ${[...aliases, ...sums].join(', ')}`,
     `FROM (${selects.join(' UNION ALL ')}) AS parts`,
     // Without dimensions SQL still returns one (all-NULL) row for an empty window; no groups, no rows.
     aliases.length > 0 ? `GROUP BY ${aliases.join(', ')} ORDER BY ${aliases.join(', ')}` : 'HAVING count(*) > 0',
   ].join(' ');
-  return { sql, params, dimensions };
+  return { sql, params, dimensions, histograms };
 }
 
 function filterConditions(filter: UsageFilter, bind: (value: unknown) => string, dialect: UsageSqlDialect): string[] {
@@ -110,13 +114,17 @@ function filterConditions(filter: UsageFilter, bind: (value: unknown) => string,
   return where;
 }
 
-/** A result row of `buildUsageSql` as the API's UsageRow. Postgres sums come back as strings: all go through Number. */
-export function toUsageRow(row: Readonly<Record<string, unknown>>, dimensions: readonly UsageDimension[]): UsageRow {
+/**
+ * A result row of `buildUsageSql` as the API's UsageRow, with the histograms when the query asked
+ * for them. Postgres sums come back as strings: all go through Number.
+ */
+export function toUsageRow(row: Readonly<Record<string, unknown>>, dimensions: readonly UsageDimension[], histograms: boolean): UsageRow {
   const group: Record<string, string | boolean | null> = {};
   dimensions.forEach((dimension, index) => {
     group[dimension] = groupValue(dimension, row[`g${index}`]);
   });
-  const sum = (measure: RollupMeasure): number => Number(row[measure] ?? 0);
+  const sum = (measure: RollupSum): number => Number(row[measure] ?? 0);
+  const counts = (columns: readonly string[]): number[] => columns.map((column) => Number(row[column] ?? 0));
   return {
     group,
     requests: sum('requests'),
@@ -144,6 +152,7 @@ export function toUsageRow(row: Readonly<Record<string, unknown>>, dimensions: r
     ttftCount: sum('ttft_count'),
     generationMsSum: sum('generation_ms_sum'),
     generationOutputTokens: sum('generation_output_tokens'),
+    ...(histograms ? { latencyBuckets: counts(LATENCY_BUCKET_COLUMNS), ttftBuckets: counts(TTFT_BUCKET_COLUMNS) } : {}),
   };
 }
 

@@ -129,3 +129,37 @@ export const ollamaPsResponseSchema = z.looseObject({
     )
     .nullish(),
 });
+
+/**
+ * `/api/show`: `details` as in /api/tags, and `model_info` with the GGUF metadata keys
+ * (`general.parameter_count`, `<arch>.block_count`, `<arch>.attention.head_count_kv`, …). Values
+ * vary by architecture (a per-layer array for some), so model_info is a plain record.
+ */
+export const ollamaShowResponseSchema = z.looseObject({
+  details: z
+    .looseObject({
+      family: z.string().optional(),
+      parameter_size: z.string().optional(),
+      quantization_level: z.string().optional(),
+    })
+    .nullish(),
+  model_info: z.record(z.string(), z.unknown()).nullish(),
+  capabilities: z.array(z.string()).nullish(),
+});
+
+export type OllamaShowResponse = z.infer<typeof ollamaShowResponseSchema>;
+
+/**
+ * One NDJSON line of `/api/pull` (PROTOCOLS §1.7): `{"status"}`, per layer `{"status","digest",
+ * "total","completed"}` (`completed` absent while 0), finally `{"status":"success"}`; a failure
+ * after the stream started is one `{"error":"…"}` line.
+ */
+export const ollamaPullProgressSchema = z.looseObject({
+  status: z.string().optional(),
+  digest: z.string().optional(),
+  total: z.number().optional(),
+  completed: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export type OllamaPullProgress = z.infer<typeof ollamaPullProgressSchema>;

@@ -14,6 +14,8 @@ import { openLedgerStore } from '../../ledger/store/index.js';
 import { generateRecords } from '../../ledger/store/testing/generate-records.js';
 import { startStack, type Stack } from '../../test-support/stack.js';
 import type { DashboardData } from './dashboard-data.js';
+import type { Scorecard } from '../../planning/scorecard/score-trial.js';
+import type { PlanReport } from '../../planning/roi/index.js';
 
 /*
  * The browser globals the functions run in the page use. The project compiles without the DOM
@@ -62,6 +64,8 @@ beforeAll(async () => {
       ledger: { url: ledgerFile, flushIntervalMs: 10, spillFile: `${ledgerFile}.spill.jsonl` },
       pricing: { local: { hardware: { priceUsd: 1200, months: 36 } } },
       budgets: { global: { monthlyUsd: 500, mode: 'soft' }, teams: { search: { dailyUsd: 5, mode: 'hard' } } },
+      // A trial wholly in the past, so the scorecard does not move while the tests run.
+      planning: { trial: { start: new Date(todayStart - 20 * DAY).toISOString(), days: 10 } },
     }),
   });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
@@ -102,6 +106,11 @@ const usd = (value: number) =>
     : new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
 const percent = (value: number) => new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
 const count = (value: number) => new Intl.NumberFormat('en-US').format(value);
+const duration = (value: number | null, ceiling: number): string => {
+  if (value === null) return '—';
+  if (value >= ceiling) return `≥ ${duration(ceiling, Number.POSITIVE_INFINITY)}`;
+  return value >= 10_000 ? `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(value / 1000)} s` : `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(value)} ms`;
+};
 
 describe('the dashboard in chromium', () => {
   it('asks for the admin key, then shows figures equal to /api/dashboard, /api/usage and /api/savings', async () => {
@@ -187,6 +196,25 @@ describe('the dashboard in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows latency and TTFT percentiles per target, as /api/dashboard has them', async () => {
+    const { latency } = await api<DashboardData>('/api/dashboard');
+    const busiest = latency.targets[0]!;
+    expect(busiest.window.latencyMsP95).not.toBeNull();
+    const row = page.locator('#latency tbody tr').first();
+    expect(await row.locator('th').textContent()).toContain(busiest.target);
+    const shown = await row.locator('td').allTextContents();
+    const period = (figures: DashboardData['latency']['targets'][number]['window']) => [
+      count(figures.requests),
+      duration(figures.latencyMsP50, latency.percentileCeilingMs),
+      duration(figures.latencyMsP95, latency.percentileCeilingMs),
+      duration(figures.ttftMsP50, latency.percentileCeilingMs),
+      duration(figures.ttftMsP95, latency.percentileCeilingMs),
+    ];
+    expect(shown.slice(0, 10)).toEqual([...period(busiest.last24h), ...period(busiest.window)]);
+    expect(shown.slice(11)).toEqual([count(busiest.window.fallbacks), count(busiest.window.errors)]);
+    expect(problems).toEqual([]);
+  });
+
   it('shows a new request within seconds, without a reload', async () => {
     const before = (await figure('requestsToday')).value!;
     const marker = await page.evaluate(() => (window.marker = Math.random()));
@@ -208,9 +236,89 @@ describe('the dashboard in chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const cards = await page.locator('.card').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().right));
     expect(Math.max(...cards)).toBeLessThanOrEqual(390);
+    // The latency table is wider than a phone: it scrolls sideways inside its card, the page does not.
+    const table = await page.locator('#panel-latency .table-scroll').evaluate((node) => ({ right: node.getBoundingClientRect().right, scrollWidth: node.scrollWidth, clientWidth: node.clientWidth }));
+    expect(table.right).toBeLessThanOrEqual(390);
+    expect(table.scrollWidth).toBeGreaterThan(table.clientWidth);
+    // Scrolled to its far end, the target's name stays in view and leaves room for the figures.
+    await page.locator('#panel-latency .table-scroll').evaluate((node) => node.scrollBy({ left: 10_000 }));
+    const [name, errors] = await Promise.all(
+      ['#latency tbody tr:first-child th', '#latency tbody tr:first-child td:last-child'].map((selector) => page.locator(selector).evaluate((node) => node.getBoundingClientRect())),
+    );
+    expect(name!.left).toBeGreaterThanOrEqual(0);
+    expect(name!.right).toBeLessThanOrEqual(390 / 2);
+    expect(errors!.right).toBeLessThanOrEqual(390);
+    await page.locator('#panel-latency').screenshot({ path: join(SCREENSHOTS, 'latency-390-scrolled.png') });
     const path = join(SCREENSHOTS, 'dashboard-390.png');
     await page.screenshot({ path, fullPage: true });
     console.log(`dashboard screenshot (phone): ${path}`);
+    expect(problems).toEqual([]);
+  });
+
+  it('draws the ROI panel: cumulative net per GPU option, and a table equal to /api/plan', async () => {
+    // A fresh page fetches a fresh plan (the panel asks for one at most once a minute).
+    await page.reload();
+    await page.locator('#roi-table tbody tr').first().waitFor();
+    await page.locator('#chart-roi .uplot canvas').waitFor();
+    // The same window the panel's plan covered, so both plans read the same rollups.
+    const panel = page.locator('#panel-roi');
+    const plan = await api<PlanReport>(`/api/plan?since=${await panel.getAttribute('data-since')}&until=${await panel.getAttribute('data-until')}`);
+    expect(plan.monthly.requests).toBeGreaterThan(0);
+    expect(await panel.getAttribute('data-growth')).toBe(String(plan.inputs.growth[0]));
+    const dollars = (value: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+    const rows = page.locator('#roi-table tbody tr');
+    expect(await rows.count()).toBe(plan.options.length);
+    for (const [i, option] of plan.options.entries()) {
+      const row = rows.nth(i);
+      const scenario = option.scenarios[0]!;
+      const cell = async (name: string) => {
+        const node = row.locator(`[data-figure-roi="${name}"]`);
+        const raw = await node.getAttribute('data-value');
+        return { text: (await node.textContent()) ?? '', value: raw === null || raw === '' ? null : Number(raw) };
+      };
+      expect(await row.getAttribute('data-option')).toBe(option.hardware.id);
+      expect(await row.locator('th').textContent()).toContain(option.hardware.name);
+      expect(await cell('priceUsd')).toEqual({ text: dollars(option.hardware.priceUsd), value: option.hardware.priceUsd });
+      expect(await cell('savingsUsd')).toEqual({ text: dollars(scenario.savingsUsd), value: scenario.savingsUsd });
+      expect(await cell('netYear1Usd')).toEqual({ text: dollars(scenario.netYear1Usd), value: scenario.netYear1Usd });
+      expect(await cell('netYear5Usd')).toEqual({ text: dollars(scenario.netYear5Usd), value: scenario.netYear5Usd });
+      const month = scenario.breakEvenMonth;
+      expect(await cell('breakEvenMonth')).toEqual({ text: month === null ? 'never' : month === 0 ? 'now' : `month ${month}`, value: month });
+      expect((await cell('localShareToBreakEven')).value).toBe(scenario.localShareToBreakEven);
+    }
+    // One line per option plus the break-even line, in the legend and on the canvas.
+    expect(await page.locator('#chart-roi .u-legend .u-series').count()).toBe(plan.options.length + 2);
+    const firstLine = await page.evaluate(() => {
+      const canvas = document.querySelector('#chart-roi canvas') as PageCanvas;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let found = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i] === 0x5b && pixels[i + 1] === 0x6c && pixels[i + 2] === 0xc9 && pixels[i + 3] === 255) found++;
+      return found;
+    });
+    expect(firstLine).toBeGreaterThan(100);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.locator('#panel-roi').screenshot({ path: join(SCREENSHOTS, 'roi-panel-390.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the trial scorecard: the verdict and every line of /api/scorecard', async () => {
+    await page.locator('#scorecard-verdict').waitFor();
+    const card = await api<Scorecard>('/api/scorecard');
+    const panel = page.locator('#panel-scorecard');
+    expect(await panel.locator('#scorecard-verdict').getAttribute('data-verdict')).toBe(card.verdict);
+    expect(await panel.locator('#scorecard-verdict').textContent()).toBe(card.recommendation);
+    expect(await panel.locator('#scorecard-why').textContent()).toBe(card.why);
+    const lines = panel.locator('li[data-criterion]');
+    expect(await lines.evaluateAll((nodes) => nodes.map((node) => [node.getAttribute('data-criterion'), node.getAttribute('data-status')]))).toEqual(
+      card.lines.map((line) => [line.id, line.status]),
+    );
+    expect(await lines.locator('.criterion').allTextContents()).toEqual(card.lines.map((line) => line.criterion));
+    expect(await lines.locator('.measured').allTextContents()).toEqual(card.lines.map((line) => line.measured));
+    expect(await lines.locator('.evidence').allTextContents()).toEqual(card.lines.map((line) => line.evidence));
+    expect(await lines.locator('.source').allTextContents()).toEqual(card.lines.map((line) => `source: ${line.source}`));
+    // The seeded month has traffic and savings in the trial's window: the panel is not showing an empty scorecard.
+    expect(card.lines.find((line) => line.id === 'savings')?.status).not.toBe('not-measured');
+    await panel.screenshot({ path: join(SCREENSHOTS, 'scorecard-panel.png') });
     expect(problems).toEqual([]);
   });
 });

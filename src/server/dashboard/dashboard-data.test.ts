@@ -184,21 +184,90 @@ describe('dashboardData', () => {
     expect(data.routing.byTask[0]!.savingsUsd).toBeCloseTo(2.49, 12);
   });
 
-  it('latency per target: means from the rollups, last 24 hours and the window', () => {
+  it('latency per target: percentiles and means from the rollups, last 24 hours and the window', () => {
     const targets = data.latency.targets;
+    expect(data.latency.percentileCeilingMs).toBe(630_000);
     expect(targets.map((row) => row.target)).toEqual(['ollama/llama3.2', 'ollama/qwen2.5:7b', 'anthropic/claude-haiku-5-5', 'openai/gpt-4o']);
+    // Latencies 1,000 (today), 3,000 (yesterday), 1,500 ms: buckets (630, 1000], (1000, 1600], (2500, 4000].
+    // p50 is rank 1.5, half way through (1000, 1600]; p95 rank 2.85, 85% through (2500, 4000].
+    // The one TTFT, 200 ms, is all of (160, 250]: p50 half way, p95 95% of the way.
     expect(targets[0]).toEqual({
       target: 'ollama/llama3.2',
       local: true,
-      last24h: { requests: 1, errors: 0, fallbacks: 0, latencyMsAvg: 1000, ttftMsAvg: 200, tokensPerSecond: 250 },
-      window: { requests: 3, errors: 0, fallbacks: 0, latencyMsAvg: 5500 / 3, ttftMsAvg: 200, tokensPerSecond: 250 },
+      last24h: {
+        requests: 1,
+        errors: 0,
+        fallbacks: 0,
+        latencyMsP50: 630 + 370 * 0.5,
+        latencyMsP95: 630 + 370 * 0.95,
+        ttftMsP50: 160 + 90 * 0.5,
+        ttftMsP95: 160 + 90 * 0.95,
+        latencyMsAvg: 1000,
+        ttftMsAvg: 200,
+        tokensPerSecond: 250,
+      },
+      window: {
+        requests: 3,
+        errors: 0,
+        fallbacks: 0,
+        latencyMsP50: 1300,
+        latencyMsP95: expect.closeTo(2500 + 1500 * 0.85, 9),
+        ttftMsP50: 160 + 90 * 0.5,
+        ttftMsP95: 160 + 90 * 0.95,
+        latencyMsAvg: 5500 / 3,
+        ttftMsAvg: 200,
+        tokensPerSecond: 250,
+      },
+    });
+    expect(targets[1]!.last24h).toEqual({
+      requests: 0,
+      errors: 0,
+      fallbacks: 0,
       latencyMsP50: null,
       latencyMsP95: null,
+      ttftMsP50: null,
+      ttftMsP95: null,
+      latencyMsAvg: null,
+      ttftMsAvg: null,
+      tokensPerSecond: null,
     });
-    expect(targets[1]!.last24h).toEqual({ requests: 0, errors: 0, fallbacks: 0, latencyMsAvg: null, ttftMsAvg: null, tokensPerSecond: null });
-    expect(targets[1]!.window).toMatchObject({ requests: 1, latencyMsAvg: 2000, ttftMsAvg: null });
-    expect(targets[2]!.window).toMatchObject({ requests: 1, fallbacks: 1, latencyMsAvg: 3000, ttftMsAvg: 500 });
-    expect(targets[3]!.window).toMatchObject({ requests: 1, errors: 1 });
+    expect(targets[1]!.window).toMatchObject({ requests: 1, latencyMsAvg: 2000, latencyMsP50: 1600 + 900 * 0.5, ttftMsAvg: null, ttftMsP50: null });
+    expect(targets[2]!.window).toMatchObject({ requests: 1, fallbacks: 1, latencyMsAvg: 3000, latencyMsP50: 3250, latencyMsP95: 3925, ttftMsAvg: 500, ttftMsP50: 515 });
+    // Its one request failed: a mean latency, but no answered request to take a percentile of.
+    expect(targets[3]!.window).toMatchObject({ requests: 1, errors: 1, latencyMsAvg: 100, latencyMsP50: null, latencyMsP95: null });
+  });
+
+  it('latency percentiles count answered requests only and interpolate inside their bucket; TTFT counts every stream', async () => {
+    const ledger = await openLedgerStore(':memory:');
+    try {
+      const today = (minute: number, fields: Partial<LedgerRecord>) => record(new Date(NOW - (minute + 1) * 60_000).toISOString(), fields);
+      await ledger.append([
+        // Ten answered: six in (100, 160], four in (160, 250]; four of them streamed.
+        ...[110, 120, 130, 140, 150, 160, 170, 180, 190, 200].map((latencyMs, i) => today(i, { latencyMs, ttftMs: i < 2 ? 30 : i === 9 ? 700 : null })),
+        // Failed fast, or waited for by nobody: not in the latency percentiles.
+        ...[1, 2, 3].map((i) => today(20 + i, { outcome: 'error', httpStatus: 503, latencyMs: 5 })),
+        today(30, { outcome: 'client_aborted', latencyMs: 60_000 }),
+        // A stream that broke after its first token: its TTFT counts.
+        today(31, { outcome: 'partial', latencyMs: 9_000, ttftMs: 45 }),
+        // Ten days ago, past the histograms' last bound.
+        record('2026-03-05T12:00:00Z', { latencyMs: 700_000 }),
+      ]);
+      const { latency } = await dashboardData({ store: ledger, now: NOW, monthlyAmortizationUsd: 0, gpuPriceUsd: null, budgets: [] });
+      const [row] = latency.targets;
+      expect(row?.last24h).toMatchObject({
+        requests: 15,
+        // Rank 5 of 10: 5/6 through the six in (100, 160]. Rank 9.5: 3.5/4 through (160, 250].
+        latencyMsP50: 100 + 60 * (5 / 6),
+        latencyMsP95: 160 + 90 * (3.5 / 4),
+        // TTFTs 30, 30, 45, 700: rank 2 ends (25, 40]; rank 3.8 is 80% through (630, 1000].
+        ttftMsP50: 40,
+        ttftMsP95: 630 + 370 * 0.8,
+      });
+      // Eleven answered over 30 days: rank 5.5 is 5.5/6 through (100, 160]; rank 10.45 is the 700 s one, a floor.
+      expect(row?.window).toMatchObject({ requests: 16, latencyMsP50: 155, latencyMsP95: 630_000 });
+    } finally {
+      await ledger.close();
+    }
   });
 
   it('uptime, budgets and the panels still to come', () => {

@@ -53,6 +53,7 @@ export function registerUsageRoutes(
       until: query.until ? time(query.until, now, 'until') : now + 1,
       by: by as UsageDimension[],
       filter: filterOf(query),
+      histograms: true, // latency and TTFT p50/p95 per row
     });
   });
 

@@ -13,7 +13,12 @@ export interface ModelRoutesEnv {
   readonly catalogue: OllamaCatalogue;
   readonly scheduler: OllamaScheduler;
   readonly errorPlan: (status: number, message?: string) => BodyPlan;
+  /** Whether the simulated registry has a model /api/pull asks for; absent: every valid name. */
+  readonly inRegistry?: (name: string) => boolean;
 }
+
+/** What Ollama's pull says when the registry has no manifest for the name (server/images.go). */
+const NOT_IN_REGISTRY = 'pull model manifest: file does not exist';
 
 function tagEntry(m: OllamaModel): Record<string, unknown> {
   return { name: m.name, model: m.name, modified_at: m.modifiedAt, size: m.size, digest: m.digest, details: ollamaDetails(m) };
@@ -105,6 +110,17 @@ export async function pull(req: SimRequest, ctx: SimContext, env: ModelRoutesEnv
     return;
   }
   const body = req.json.ok && isRecord(req.json.value) ? req.json.value : {};
+  if (env.inRegistry && !env.inRegistry(r.name)) {
+    // The failure comes from the pull goroutine, after the stream started: one `{"error"}` line
+    // with status 200; without streaming, waitForStream answers it as a 500.
+    if (body.stream === false) {
+      await ctx.send(env.errorPlan(500, NOT_IN_REGISTRY));
+      return;
+    }
+    const frames = [`${JSON.stringify({ status: 'pulling manifest' })}\n`, `${JSON.stringify({ error: NOT_IN_REGISTRY })}\n`];
+    await ctx.send({ kind: 'stream', contentType: 'application/x-ndjson', headersEarly: true, prelude: frames, body: [], finish: () => [] });
+    return;
+  }
   if (body.stream === false) {
     env.catalogue.add(r.name);
     await ctx.send(jsonPlan(200, { status: 'success' }));

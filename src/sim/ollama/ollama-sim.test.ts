@@ -187,6 +187,19 @@ describe('Ollama simulator', () => {
     expect(await ollama.pull({ model: 'tinyllama', stream: false })).toEqual({ status: 'success' });
   });
 
+  it('fails a pull the registry cannot serve as Ollama does: an error line after "pulling manifest", a 500 without streaming', async () => {
+    const { ollama } = await sim({ registry: ['mistral:7b'] });
+    const statuses: string[] = [];
+    const pulling = (async () => {
+      for await (const p of await ollama.pull({ model: 'nosuch:1b', stream: true })) statuses.push(p.status);
+    })();
+    await expect(pulling).rejects.toThrow('pull model manifest: file does not exist');
+    expect(statuses).toEqual(['pulling manifest']);
+    await expect(ollama.pull({ model: 'nosuch:1b', stream: false })).rejects.toMatchObject({ status_code: 500, error: 'pull model manifest: file does not exist' });
+    expect((await ollama.list()).models.map((m) => m.name)).not.toContain('nosuch:1b');
+    expect(await ollama.pull({ model: 'mistral:7b', stream: false })).toEqual({ status: 'success' });
+  });
+
   it('embeds deterministically as unit vectors, via /api/embed and legacy /api/embeddings', async () => {
     const { ollama } = await sim();
     const res = await ollama.embed({ model: 'nomic-embed-text', input: ['alpha', 'beta'] });

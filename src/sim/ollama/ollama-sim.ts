@@ -10,6 +10,7 @@ import { completionFacts, handleCompletion } from './ollama-completion.js';
 import type { OllamaEnv } from './ollama-completion.js';
 import { handleEmbed } from './ollama-embed.js';
 import { ps, pull, remove, show, tags } from './ollama-model-routes.js';
+import type { ModelRoutesEnv } from './ollama-model-routes.js';
 import { OllamaScheduler } from './ollama-scheduler.js';
 
 export interface OllamaSimOptions extends SimOptions {
@@ -23,6 +24,8 @@ export interface OllamaSimOptions extends SimOptions {
   keepAliveMs?: number;
   /** Reported by /api/version, default "0.12.0". */
   version?: string;
+  /** Models the simulated registry offers to /api/pull; others fail as a real missing manifest does. Default: any valid name. */
+  registry?: string[];
 }
 
 const QUEUE_FULL = 'server busy, please try again.  maximum pending requests exceeded';
@@ -59,7 +62,7 @@ function ollamaError(status: number, message?: string, retryAfterSeconds?: numbe
 class OllamaService implements SimService {
   readonly scripts = new ScriptBook(normalizeOllamaName);
   private readonly lifetime = new AbortController();
-  private readonly env: OllamaEnv;
+  private readonly env: OllamaEnv & ModelRoutesEnv;
   private seedCounter = 0;
 
   constructor(private readonly options: OllamaSimOptions) {
@@ -79,6 +82,7 @@ class OllamaService implements SimService {
       catalogue,
       scheduler,
       errorPlan: (status, message) => ollamaError(status, message),
+      ...(options.registry ? { inRegistry: inRegistry(options.registry) } : {}),
       nextSeed: () => ((options.seed ?? 42) * 7919 + ++this.seedCounter) >>> 0,
     };
   }
@@ -158,6 +162,11 @@ class OllamaService implements SimService {
   close(): void {
     this.lifetime.abort();
   }
+}
+
+function inRegistry(names: readonly string[]): (name: string) => boolean {
+  const offered = new Set(names.map(normalizeOllamaName));
+  return (name) => offered.has(normalizeOllamaName(name));
 }
 
 /** Starts a simulated Ollama server (native `/api/*`). */

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { LedgerRecord } from '../../ledger-record.js';
 import type { UsageDimension, UsageQuery, UsageRow } from '../../ledger-store.js';
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../latency-histogram.js';
 
 const HOUR = 3_600_000;
 
@@ -39,7 +40,7 @@ export function bruteForceUsage(records: readonly LedgerRecord[], query: UsageQu
     }
     return 0;
   };
-  return [...groups.values()].sort((a, b) => compare(a.group, b.group)).map(({ group, rows }) => sumOf(group, rows));
+  return [...groups.values()].sort((a, b) => compare(a.group, b.group)).map(({ group, rows }) => sumOf(group, rows, query.histograms === true));
 }
 
 function targetOf(record: LedgerRecord): string | null {
@@ -80,7 +81,7 @@ function compareValues(a: string | boolean | null, b: string | boolean | null): 
   return a < b ? -1 : 1;
 }
 
-function sumOf(group: Group, rows: readonly LedgerRecord[]): UsageRow {
+function sumOf(group: Group, rows: readonly LedgerRecord[], histograms: boolean): UsageRow {
   const count = (predicate: (record: LedgerRecord) => boolean): number => rows.filter(predicate).length;
   const total = (value: (record: LedgerRecord) => number): number => rows.reduce((sum, record) => sum + value(record), 0);
   return {
@@ -110,7 +111,21 @@ function sumOf(group: Group, rows: readonly LedgerRecord[]): UsageRow {
     ttftCount: count((r) => r.ttftMs !== null),
     generationMsSum: total((r) => r.generationMs ?? 0),
     generationOutputTokens: total((r) => (r.generationMs === null ? 0 : r.tokens.outputText + r.tokens.outputReasoning)),
+    ...(histograms
+      ? {
+          // Latency of answered requests only; TTFT of every record that has one.
+          latencyBuckets: histogram(rows.filter((r) => r.outcome === 'ok').map((r) => r.latencyMs)),
+          ttftBuckets: histogram(rows.flatMap((r) => (r.ttftMs === null ? [] : [r.ttftMs]))),
+        }
+      : {}),
   };
+}
+
+/** Counts per bucket: a value belongs to the bucket past every bound below it (bounds are inclusive upper ends). */
+function histogram(values: readonly number[]): number[] {
+  const counts = Array.from({ length: LATENCY_BUCKET_BOUNDS_MS.length + 1 }, () => 0);
+  for (const value of values) counts[LATENCY_BUCKET_BOUNDS_MS.filter((bound) => bound < value).length]! += 1;
+  return counts;
 }
 
 const FLOAT_FIELDS = ['costUsd', 'referenceCostUsd', 'savingsUsd', 'latencyMsSum', 'ttftMsSum', 'generationMsSum'] as const;

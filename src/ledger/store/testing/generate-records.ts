@@ -1,4 +1,5 @@
 import type { LedgerAttempt, LedgerOutcome, LedgerRecord } from '../../ledger-record.js';
+import { LATENCY_BUCKET_BOUNDS_MS } from '../../latency-histogram.js';
 import { createRng } from '../../../sim/common/text-generator.js';
 
 export interface GenerateRecordsOptions {
@@ -52,6 +53,13 @@ export function generateRecords(count: number, options: GenerateRecordsOptions):
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const chance = (p: number): boolean => random() < p;
   const int = (max: number): number => Math.floor(random() * max);
+  // Log-uniform over [min, max), so every latency bucket sees records (the overflow one too);
+  // one draw in 20 lands exactly on a bucket bound, where the JavaScript and SQL folds must agree.
+  const spread = (min: number, max: number): number => {
+    const draw = random();
+    if (draw < 0.05) return LATENCY_BUCKET_BOUNDS_MS[Math.floor((draw / 0.05) * LATENCY_BUCKET_BOUNDS_MS.length)]!;
+    return min * Math.exp(((draw - 0.05) / 0.95) * Math.log(max / min));
+  };
   const prefix = options.idPrefix ?? `r${options.seed}`;
   const payloadShare = options.payloadShare ?? 0.3;
 
@@ -103,8 +111,8 @@ export function generateRecords(count: number, options: GenerateRecordsOptions):
       referenceModel: referenceCostUsd === null ? null : 'anthropic/claude-sonnet-5',
       referenceCostUsd,
       savingsUsd: costUsd === null || referenceCostUsd === null ? null : referenceCostUsd - costUsd,
-      ttftMs: stream && outcome !== 'error' && chance(0.9) ? 20 + random() * 800 : null,
-      latencyMs: 5 + random() * 9000,
+      ttftMs: stream && outcome !== 'error' && chance(0.9) ? spread(5, 100_000) : null,
+      latencyMs: spread(1, 800_000),
       generationMs: target.local && chance(0.8) ? random() * 5000 : null,
       outcome,
       httpStatus: outcome === 'error' ? pick([400, 429, 502, 503]) : 200,

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../ledger-record.js';
-import type { LedgerStore, StoredKey, TargetEvent, UsageDimension, UsageQuery } from '../../ledger-store.js';
+import type { DrillRecord, DrillRequest, LedgerStore, StoredKey, TargetEvent, UsageDimension, UsageQuery } from '../../ledger-store.js';
 import { LedgerStoreError } from '../ledger-store-error.js';
 import { bruteForceUsage, expectSameUsage } from './brute-force-usage.js';
 import { generateRecords } from './generate-records.js';
@@ -118,11 +118,41 @@ export function describeLedgerStore(name: string, fixture: LedgerStoreFixture): 
       expectSameUsage(await store.usage({ ...ALL_TIME, groupBy: ['key', 'target'] }), bruteForceUsage(records, { ...ALL_TIME, groupBy: ['key', 'target'] }));
     });
 
+    it('counts answered requests per latency bucket and every TTFT per TTFT bucket, bounds inclusive', async () => {
+      const store = await freshStore();
+      const [base] = generateRecords(1, { seed: 11, start: START + 5 * HOUR, spanMs: HOUR, payloadShare: 0 }) as [LedgerRecord];
+      const at = (id: string, outcome: LedgerRecord['outcome'], latencyMs: number, ttftMs: number | null): LedgerRecord => ({ ...base, id, outcome, latencyMs, ttftMs });
+      await store.append([
+        at('on-first-bound', 'ok', 25, 25),
+        at('just-past-it', 'ok', 25.5, null),
+        at('zero', 'ok', 0, 0),
+        at('past-the-last-bound', 'ok', 700_000, 630_000),
+        at('failed', 'error', 1_000, null),
+        at('broke-mid-stream', 'partial', 1_000, 300),
+      ]);
+      const buckets = (entries: Record<number, number>): number[] => Array.from({ length: 24 }, (_, index) => entries[index] ?? 0);
+      // The window holds whole days (read from rollups_daily); by hour it is read from rollups_hourly.
+      const [total] = await store.usage({ ...ALL_TIME, groupBy: [], histograms: true });
+      const [hour] = await store.usage({ ...ALL_TIME, groupBy: ['hour'], histograms: true });
+      for (const row of [total, hour]) {
+        expect(row?.latencyBuckets).toEqual(buckets({ 0: 2, 1: 1, 23: 1 }));
+        expect(row?.ttftBuckets).toEqual(buckets({ 0: 2, 6: 1, 22: 1 }));
+      }
+      // Not asked for, not read: the same sums, no histograms.
+      const [plain] = await store.usage({ ...ALL_TIME, groupBy: [] });
+      expect(plain).not.toHaveProperty('latencyBuckets');
+      expect(plain).not.toHaveProperty('ttftBuckets');
+      const { latencyBuckets: _latency, ttftBuckets: _ttft, ...sums } = total!;
+      expect(plain).toEqual(sums);
+    });
+
     describe('usage', () => {
       // 3,000 varied records over five days across a month end, written in uneven batches.
       const records = generateRecords(3_000, { seed: 5, start: START, spanMs: 5 * DAY + 7 * HOUR, payloadShare: 0 });
       let store: LedgerStore;
-      const check = async (query: UsageQuery, label: string): Promise<void> => {
+      // Every check reads the histograms too (the slower query, a superset of the other).
+      const check = async (plain: UsageQuery, label: string): Promise<void> => {
+        const query = { ...plain, histograms: true };
         expectSameUsage(await store.usage(query), bruteForceUsage(records, query), label);
       };
       beforeAll(async () => {
@@ -389,6 +419,65 @@ export function describeLedgerStore(name: string, fixture: LedgerStoreFixture): 
         await store.close();
         const again = await reopen();
         expect(await again.targetEvents({ from: START, to: START + 1 })).toEqual(expected);
+      });
+    });
+
+    describe('drills', () => {
+      const request = (n: number, extra: Partial<DrillRequest> = {}): DrillRequest => ({
+        requestId: `drill_a-${n}`,
+        dialect: n % 2 === 0 ? 'anthropic' : 'openai',
+        stream: n > 2,
+        model: 'kb-analysis',
+        status: 200,
+        target: 'anthropic/claude-haiku-5-5',
+        fallback: 'upstream_unreachable',
+        latencyMs: 12.5 + n,
+        passed: true,
+        reason: null,
+        ...extra,
+      });
+      const passed: DrillRecord = {
+        id: 'drill_a',
+        startedAt: START + HOUR,
+        endedAt: START + HOUR + 4_321,
+        passed: true,
+        endedBy: 'client',
+        reason: null,
+        localTargets: ['ollama', 'gpu-pool'],
+        requests: [request(1), request(2), request(3)],
+      };
+      const failed: DrillRecord = {
+        id: 'drill_b',
+        startedAt: START + 3 * HOUR,
+        endedAt: START + 3 * HOUR + 60_000,
+        passed: false,
+        endedBy: 'client',
+        reason: '1 of 1 requests not answered by the cloud after a local failure; first: drill_b-1: HTTP 503: upstream_overloaded: “überlastet”',
+        localTargets: ['ollama'],
+        requests: [request(1, { requestId: 'drill_b-1', status: 503, target: null, fallback: null, passed: false, reason: 'HTTP 503: upstream_overloaded' })],
+      };
+      const abandoned: DrillRecord = { id: 'drill_c', startedAt: START + 5 * HOUR, endedAt: START + 5 * HOUR + 60_000, passed: false, endedBy: 'timeout', reason: 'the client never reported', localTargets: ['ollama'], requests: [] };
+
+      it('stores drills and answers the ones started in a window, oldest first', async () => {
+        const { store, reopen } = await fresh();
+        await store.appendDrill(abandoned);
+        await store.appendDrill(passed);
+        await store.appendDrill(failed);
+        expect(await store.drills({ from: 0, to: START + DAY })).toEqual([passed, failed, abandoned]);
+        // `from` inclusive, `to` exclusive, by start time.
+        expect(await store.drills({ from: START + HOUR, to: START + 3 * HOUR })).toEqual([passed]);
+        expect(await store.drills({ from: START + HOUR + 1, to: START + 5 * HOUR + 1 })).toEqual([failed, abandoned]);
+        expect(await store.drills({ from: 0, to: START })).toEqual([]);
+        await store.close();
+        const again = await reopen();
+        expect(await again.drills({ from: 0, to: START + DAY })).toEqual([passed, failed, abandoned]);
+      });
+
+      it('ignores a drill it already has', async () => {
+        const store = await freshStore();
+        await store.appendDrill(passed);
+        await store.appendDrill({ ...passed, passed: false, reason: 'a second report of the same drill' });
+        expect(await store.drills({ from: 0, to: START + DAY })).toEqual([passed]);
       });
     });
 

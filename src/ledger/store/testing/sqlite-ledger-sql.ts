@@ -45,5 +45,5 @@ export function bruteForceUsageSql(db: Database.Database, query: UsageQuery): Us
     dimensions.length > 0 ? `GROUP BY ${aliases} ORDER BY ${aliases}` : 'HAVING count(*) > 0',
   ].join(' ');
   const rows = db.prepare(sql).all(params) as Record<string, unknown>[];
-  return rows.map((row) => toUsageRow(row, dimensions));
+  return rows.map((row) => toUsageRow(row, dimensions, query.histograms === true));
 }

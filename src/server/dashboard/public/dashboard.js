@@ -5,6 +5,8 @@
  * from request headers) only ever goes into textContent, never into HTML.
  */
 import uPlot from 'uplot';
+import { refreshRoiPanel } from './roi-panel.js';
+import { refreshScorecardPanel } from './scorecard-panel.js';
 
 const KEY_STORAGE = 'tollgate.adminKey';
 const POLL_MS = 2500;
@@ -117,6 +119,8 @@ async function poll() {
   stopped = false;
   showOnly('board');
   render(data);
+  void refreshRoiPanel(headers);
+  void refreshScorecardPanel(headers);
   setStatus(`Live · updated ${timeFormat.format(new Date())} · today ${data.today}, month ${data.month} (UTC)`);
   schedule();
 }
@@ -180,7 +184,7 @@ function render(data) {
   renderPayback(data.series.payback);
   renderSplits($('split-task'), data.routing.byTask, 'no task');
   renderSplits($('split-tier'), data.routing.byTier, 'no tier');
-  renderLatency(data.latency.targets);
+  renderLatency(data.latency);
   renderTargets(data.uptime);
   renderBudgets(data.budgets);
 }
@@ -327,30 +331,40 @@ function renderSplits(container, rows, noneLabel) {
   container.replaceChildren(...items, el('div', { class: 'legend-keys' }, el('span', { class: 'local', text: 'local' }), el('span', { class: 'cloud', text: 'cloud' })));
 }
 
-function renderLatency(rows) {
+function renderLatency({ targets, percentileCeilingMs }) {
   const body = document.querySelector('#latency tbody');
-  if (rows.length === 0) {
-    body.replaceChildren(el('tr', {}, el('td', { colspan: '10', class: 'muted', text: 'No target was called in the last 30 days.' })));
+  if (targets.length === 0) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: '14', class: 'muted', text: 'No target was called in the last 30 days.' })));
     return;
   }
+  // The histograms' last bucket has no upper end: a percentile there is a floor.
+  const percentile = (value) => (value !== null && value >= percentileCeilingMs ? `≥ ${ms(percentileCeilingMs)}` : ms(value));
+  const period = (figures) => [
+    el('td', { class: 'num group', text: whole(figures.requests) }),
+    el('td', { class: 'num', text: percentile(figures.latencyMsP50) }),
+    el('td', { class: 'num', text: percentile(figures.latencyMsP95) }),
+    el('td', { class: 'num', text: percentile(figures.ttftMsP50) }),
+    el('td', { class: 'num', text: percentile(figures.ttftMsP95) }),
+  ];
   body.replaceChildren(
-    ...rows.map((row) =>
+    ...targets.map((row) =>
       el(
         'tr',
         {},
-        el('th', { scope: 'row' }, row.target, el('span', { class: `tag ${row.local ? 'local' : 'cloud'}`, text: row.local ? 'local' : 'cloud' })),
-        el('td', { class: 'num', text: whole(row.last24h.requests) }),
-        el('td', { class: 'num', text: ms(row.last24h.latencyMsAvg) }),
-        el('td', { class: 'num', text: ms(row.last24h.ttftMsAvg) }),
-        el('td', { class: 'num', text: whole(row.window.requests) }),
-        el('td', { class: 'num', text: ms(row.window.latencyMsAvg) }),
-        el('td', { class: 'num', text: ms(row.window.ttftMsAvg) }),
+        el('th', { scope: 'row', class: 'target' }, ...breakAfterSlashes(row.target), el('span', { class: `tag ${row.local ? 'local' : 'cloud'}`, text: row.local ? 'local' : 'cloud' })),
+        ...period(row.last24h),
+        ...period(row.window),
         el('td', { class: 'num', text: row.window.tokensPerSecond === null ? '—' : oneDecimal.format(row.window.tokensPerSecond) }),
         el('td', { class: 'num', text: whole(row.window.fallbacks) }),
         el('td', { class: 'num', text: whole(row.window.errors) }),
       ),
     ),
   );
+}
+
+/** `provider/model` as text nodes with a line-break opportunity after each slash (for narrow screens). */
+function breakAfterSlashes(text) {
+  return text.split('/').flatMap((part, index, parts) => (index < parts.length - 1 ? [`${part}/`, el('wbr')] : [part]));
 }
 
 function renderTargets(uptime) {
