@@ -5,6 +5,7 @@
  * from request headers) only ever goes into textContent, never into HTML.
  */
 import uPlot from 'uplot';
+import { el } from './dom.js';
 import { refreshRoiPanel } from './roi-panel.js';
 import { refreshScorecardPanel } from './scorecard-panel.js';
 
@@ -53,17 +54,6 @@ const FIGURES = {
 // ---- small DOM helpers ------------------------------------------------------------------------
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name === 'class') node.className = value;
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 function showOnly(id) {
   for (const section of ['login', 'denied', 'board']) $(section).hidden = section !== id;

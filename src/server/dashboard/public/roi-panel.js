@@ -7,6 +7,7 @@
  * again at most once a minute. Text from the config (hardware names) only goes into textContent.
  */
 import uPlot from 'uplot';
+import { el } from './dom.js';
 
 const REFRESH_MS = 60_000;
 const WINDOW = '30d';
@@ -27,17 +28,6 @@ let growthIndex = 0;
 let chart = null;
 let chartKey = '';
 let observed = false;
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name === 'class') node.className = value;
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 /** Builds the panel's parts once, inside the page's `#panel-roi` section. */
 function parts() {

@@ -8,6 +8,8 @@
  * verdict moves slowly). Text only ever goes into textContent.
  */
 
+import { el } from './dom.js';
+
 const REFRESH_MS = 60_000;
 const STATUS = { pass: 'met', fail: 'not met', 'not-measured': 'not measured' };
 
@@ -16,17 +18,6 @@ const days = (value) => (value >= 1 ? String(Math.round(value * 100) / 100) : St
 
 let lastFetch = -Infinity;
 let inFlight = false;
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (name === 'class') node.className = value;
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 /** Fetches and draws the scorecard, unless it was fetched less than a minute ago. Never throws. */
 export async function refreshScorecardPanel(headers) {
