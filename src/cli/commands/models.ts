@@ -146,7 +146,7 @@ export function registerModelsCommand(program: Command): void {
       const { config, source } = await loadConfig({ path: options.config });
       const specs = await loadModelSpecs();
       const hardware = resolveHardwareOptions(await loadHardwareCatalog(), config.planning.hardware, config.pricing.local);
-      const gpu = resolveFitGpu(hardware, specs.gpuBandwidthGBps, {
+      const gpu = resolveFitGpu(hardware, {
         ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
         ...(options.vramGb !== undefined ? { vramGb: options.vramGb } : {}),
         ...(options.bandwidthGbps !== undefined ? { bandwidthGBps: options.bandwidthGbps } : {}),

@@ -6,7 +6,7 @@ import { normalizeOllamaModelName } from '../../providers/ollama/ollama-host-sta
 
 /**
  * config/model-specs.yaml: model architectures, bits per weight of each quantisation, KV cache
- * element sizes, the runtime overhead, the bandwidth efficiency and GPU memory bandwidths. Data,
+ * element sizes, the runtime overhead and the bandwidth efficiency. Data,
  * not code; every figure carries its source in the file.
  */
 
@@ -40,7 +40,6 @@ export const modelSpecsSchema = z
     kvCacheTypes: z.record(z.string(), bits),
     overheadGb: z.number().nonnegative(),
     efficiency: z.number().positive().max(1),
-    gpuBandwidthGBps: z.record(z.string(), z.number().positive()).default({}),
     models: z.record(z.string(), modelSpecSchema),
   })
   .strict()

@@ -7,7 +7,7 @@ export interface GpuQuery {
   readonly gpu?: string;
   /** GiB; overrides the catalogue's, or stands alone for a GPU it does not list. */
   readonly vramGb?: number;
-  /** GB/s; overrides config/model-specs.yaml's. */
+  /** GB/s; overrides the catalogue's. */
   readonly bandwidthGBps?: number;
 }
 
@@ -21,14 +21,14 @@ export class GpuNotFoundError extends Error {
 
 /**
  * The GPU to fit models into: VRAM and name from the hardware catalogue (config/hardware.yaml with
- * `planning.hardware` over it, as the ROI planner reads it), memory bandwidth from
- * config/model-specs.yaml by the same id; `--vram-gb` and `--bandwidth-gbps` override either.
+ * `planning.hardware` over it, as the ROI planner reads it); `--vram-gb` and `--bandwidth-gbps`
+ * override either.
  * Names match ignoring case, spaces, punctuation and a `GeForce`/`NVIDIA` prefix, also by prefix
  * (`RTX 3090` finds `RTX 3090 (used)`) when exactly one option matches.
  */
-export function resolveFitGpu(catalog: readonly HardwareOption[], bandwidths: Readonly<Record<string, number>>, query: GpuQuery): FitGpu {
-  const withBandwidth = (name: string, vramGb: number, id?: string): FitGpu => {
-    const bandwidthGBps = query.bandwidthGBps ?? (id !== undefined ? bandwidths[id] : undefined);
+export function resolveFitGpu(catalog: readonly HardwareOption[], query: GpuQuery): FitGpu {
+  const withBandwidth = (name: string, vramGb: number, catalogued?: number | null): FitGpu => {
+    const bandwidthGBps = query.bandwidthGBps ?? catalogued ?? undefined;
     return { name, vramGb, ...(bandwidthGBps !== undefined ? { bandwidthGBps } : {}) };
   };
   if (query.gpu === undefined) {
@@ -46,7 +46,7 @@ export function resolveFitGpu(catalog: readonly HardwareOption[], bandwidths: Re
   }
   const vramGb = query.vramGb ?? option.vramGb ?? undefined;
   if (vramGb === undefined) throw new GpuNotFoundError(`The hardware catalogue gives no VRAM for ${option.name}: add --vram-gb <GiB>.`);
-  return withBandwidth(option.name, vramGb, option.id);
+  return withBandwidth(option.name, vramGb, option.memoryBandwidthGBps);
 }
 
 function simplify(text: string): string {

@@ -7,11 +7,11 @@ const local = { gpuWatts: 350, idleWatts: undefined };
 describe('config/hardware.yaml', () => {
   it('ships the options the plan compares, each with power draw and throughput', async () => {
     const options = resolveHardwareOptions(await loadHardwareCatalog(), {}, local);
-    expect(options.map(({ id, name, priceUsd, vramGb }) => ({ id, name, priceUsd, vramGb }))).toEqual([
-      { id: 'rtx-3090', name: 'RTX 3090 (used)', priceUsd: 1200, vramGb: 24 },
-      { id: 'rtx-4090', name: 'RTX 4090', priceUsd: 1800, vramGb: 24 },
-      { id: 'rtx-4060-ti-16gb', name: 'RTX 4060 Ti 16 GB', priceUsd: 500, vramGb: 16 },
-      { id: 'existing', name: 'No purchase (existing machine)', priceUsd: 0, vramGb: null },
+    expect(options.map(({ id, name, priceUsd, vramGb, memoryBandwidthGBps }) => ({ id, name, priceUsd, vramGb, memoryBandwidthGBps }))).toEqual([
+      { id: 'rtx-3090', name: 'RTX 3090 (used)', priceUsd: 1200, vramGb: 24, memoryBandwidthGBps: 936 },
+      { id: 'rtx-4090', name: 'RTX 4090', priceUsd: 1800, vramGb: 24, memoryBandwidthGBps: 1008 },
+      { id: 'rtx-4060-ti-16gb', name: 'RTX 4060 Ti 16 GB', priceUsd: 500, vramGb: 16, memoryBandwidthGBps: 288 },
+      { id: 'existing', name: 'No purchase (existing machine)', priceUsd: 0, vramGb: null, memoryBandwidthGBps: null },
     ]);
     for (const option of options) {
       expect(option.loadWatts, option.id).toBeGreaterThan(option.idleWatts);
@@ -28,10 +28,10 @@ describe('planning.hardware', () => {
   const catalog = parseHardwareCatalog('a: { name: A, priceUsd: 100, loadWatts: 200, idleWatts: 20, promptTokensPerSecond: 1000, outputTokensPerSecond: 50 }', 'test');
 
   it('changes only the fields it names on a known id, and adds new ids after the catalogue', () => {
-    const options = resolveHardwareOptions(catalog, { a: { priceUsd: 80 }, b: { name: 'B', priceUsd: 4000, vramGb: 48, loadWatts: 400, idleWatts: 40, promptTokensPerSecond: 3000, outputTokensPerSecond: 100 } }, local);
+    const options = resolveHardwareOptions(catalog, { a: { priceUsd: 80 }, b: { name: 'B', priceUsd: 4000, vramGb: 48, memoryBandwidthGBps: 960, loadWatts: 400, idleWatts: 40, promptTokensPerSecond: 3000, outputTokensPerSecond: 100 } }, local);
     expect(options).toEqual([
-      { id: 'a', name: 'A', priceUsd: 80, vramGb: null, loadWatts: 200, idleWatts: 20, promptTokensPerSecond: 1000, outputTokensPerSecond: 50 },
-      { id: 'b', name: 'B', priceUsd: 4000, vramGb: 48, loadWatts: 400, idleWatts: 40, promptTokensPerSecond: 3000, outputTokensPerSecond: 100 },
+      { id: 'a', name: 'A', priceUsd: 80, vramGb: null, memoryBandwidthGBps: null, loadWatts: 200, idleWatts: 20, promptTokensPerSecond: 1000, outputTokensPerSecond: 50 },
+      { id: 'b', name: 'B', priceUsd: 4000, vramGb: 48, memoryBandwidthGBps: 960, loadWatts: 400, idleWatts: 40, promptTokensPerSecond: 3000, outputTokensPerSecond: 100 },
     ]);
   });
 

@@ -18,6 +18,8 @@ export interface HardwareOption {
   readonly priceUsd: number;
   /** GPU memory, GB; null when unknown. */
   readonly vramGb: number | null;
+  /** GPU memory bandwidth, GB/s; null when unknown. */
+  readonly memoryBandwidthGBps: number | null;
   /** The box at the wall while generating. */
   readonly loadWatts: number;
   /** The box at the wall while on and idle. */
@@ -92,6 +94,7 @@ export function resolveHardwareOptions(catalog: HardwareCatalog, overrides: Read
       name: entry.name,
       priceUsd: entry.priceUsd,
       vramGb: entry.vramGb ?? null,
+      memoryBandwidthGBps: entry.memoryBandwidthGBps ?? null,
       loadWatts: entry.loadWatts ?? local.gpuWatts,
       idleWatts: entry.idleWatts ?? local.idleWatts ?? 0,
       promptTokensPerSecond: entry.promptTokensPerSecond,

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { HardwareOption } from './hardware-catalog.js';
 import { breakEvenMonth, planRoi, type RoiInputs, type RoiScenario } from './plan-roi.js';
 
-const rtx3090: HardwareOption = { id: 'rtx-3090', name: 'RTX 3090 (used)', priceUsd: 1200, vramGb: 24, loadWatts: 430, idleWatts: 80, promptTokensPerSecond: 4000, outputTokensPerSecond: 115 };
-const existing: HardwareOption = { id: 'existing', name: 'No purchase', priceUsd: 0, vramGb: null, loadWatts: 350, idleWatts: 0, promptTokensPerSecond: 2000, outputTokensPerSecond: 50 };
-const rtx4060: HardwareOption = { id: 'rtx-4060-ti-16gb', name: 'RTX 4060 Ti 16 GB', priceUsd: 500, vramGb: 16, loadWatts: 245, idleWatts: 60, promptTokensPerSecond: 2000, outputTokensPerSecond: 40 };
+const rtx3090: HardwareOption = { id: 'rtx-3090', name: 'RTX 3090 (used)', priceUsd: 1200, vramGb: 24, memoryBandwidthGBps: 936, loadWatts: 430, idleWatts: 80, promptTokensPerSecond: 4000, outputTokensPerSecond: 115 };
+const existing: HardwareOption = { id: 'existing', name: 'No purchase', priceUsd: 0, vramGb: null, memoryBandwidthGBps: null, loadWatts: 350, idleWatts: 0, promptTokensPerSecond: 2000, outputTokensPerSecond: 50 };
+const rtx4060: HardwareOption = { id: 'rtx-4060-ti-16gb', name: 'RTX 4060 Ti 16 GB', priceUsd: 500, vramGb: 16, memoryBandwidthGBps: 288, loadWatts: 245, idleWatts: 60, promptTokensPerSecond: 2000, outputTokensPerSecond: 40 };
 
 /**
  * The team of docs/planning.md: 24,000 kb-analysis calls (3,000 in / 500 out) against Claude

@@ -25,6 +25,8 @@ export const hardwareEntrySchema = z
     priceUsd: z.number().nonnegative('expected a price of 0 or more'),
     /** GPU memory, GB; null or absent when unknown. Shown, not used in the arithmetic (model fit is `tollgate models fit`). */
     vramGb: z.number().positive().nullable().optional(),
+    /** GPU memory bandwidth, GB/s; absent when unknown. Bounds `tollgate models fit`'s tokens/s estimate. */
+    memoryBandwidthGBps: z.number().positive().optional(),
     /** The whole box at the wall while generating. Absent: `pricing.local.gpuWatts`. */
     loadWatts: watts.optional(),
     /** The whole box at the wall while on and idle. Absent: `pricing.local.idleWatts`, else 0. */
