@@ -6,42 +6,25 @@ import type { LedgerRecord } from '../ledger/ledger-record.js';
 import { GatewayMetrics, type GatewayMetricsSources } from './gateway-metrics.js';
 import type { TargetStatus } from './monitor-view.js';
 import { parsePrometheusText } from './testing/prometheus-text.js';
+import { ledgerRecord } from '../ledger/testing/ledger-record-fixture.js';
 
 function record(overrides: Partial<LedgerRecord> = {}): LedgerRecord {
-  return {
+  return ledgerRecord({
     id: 'req-1',
     ts: 0,
     keyId: 'key-secret-id',
-    team: null,
-    dialect: 'openai',
-    endpoint: 'chat',
-    stream: false,
     requestedModel: 'auto',
-    task: null,
-    priority: null,
-    tier: null,
     rule: 'rules.kb',
-    routeReason: null,
-    fallbackReason: null,
     attempts: [{ ref: 'ollama/qwen2.5:7b', outcome: 'ok', latencyMs: 100, retry: 0 }],
-    provider: 'ollama',
     model: 'qwen2.5:7b',
-    local: true,
-    cache: null,
     tokens: { inputUncached: 10, cacheRead: 0, cacheWrite: 0, outputText: 5, outputReasoning: 0, estimated: false },
     costUsd: 0.001,
     referenceModel: 'anthropic/claude-haiku-5-5',
     referenceCostUsd: 0.004,
     savingsUsd: 0.003,
-    ttftMs: null,
     latencyMs: 120,
-    generationMs: null,
-    outcome: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    warnings: [],
     ...overrides,
-  };
+  });
 }
 
 /** Sources whose state a test sets directly. */

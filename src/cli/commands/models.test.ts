@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../ledger/ledger-record.js';
 import { createSqliteLedgerStore } from '../../ledger/store/index.js';
 import { startOllamaSim, type OllamaSimOptions, type SimServer } from '../../sim/index.js';
+import { ledgerRecord } from '../../ledger/testing/ledger-record-fixture.js';
 
 const bin = fileURLToPath(new URL('../../../bin/tollgate.js', import.meta.url));
 const sims: SimServer[] = [];
@@ -151,37 +152,16 @@ describe('tollgate models', () => {
 });
 
 function localRecord(fields: { id: string; ts: number; model: string; outputText: number; generationMs: number }): LedgerRecord {
-  return {
+  return ledgerRecord({
     id: fields.id,
     ts: fields.ts,
-    keyId: null,
-    team: null,
-    dialect: 'openai',
-    endpoint: 'chat',
-    stream: false,
     requestedModel: 'kb-analysis',
-    task: null,
-    priority: null,
-    tier: null,
     rule: 'kb-analysis',
-    routeReason: null,
-    fallbackReason: null,
     attempts: [{ ref: `ollama/${fields.model}`, outcome: 'ok', latencyMs: fields.generationMs, retry: 0 }],
-    provider: 'ollama',
     model: fields.model,
-    local: true,
-    cache: null,
     tokens: { inputUncached: 100, cacheRead: 0, cacheWrite: 0, outputText: fields.outputText, outputReasoning: 0, estimated: false },
     costUsd: 0.0001,
-    referenceModel: null,
-    referenceCostUsd: null,
-    savingsUsd: null,
-    ttftMs: null,
     latencyMs: fields.generationMs + 50,
     generationMs: fields.generationMs,
-    outcome: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    warnings: [],
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../ledger/ledger-record.js';
 import { openLedgerStore } from '../../ledger/store/index.js';
 import type { PlanReport } from '../../planning/roi/index.js';
+import { ledgerRecord } from '../../ledger/testing/ledger-record-fixture.js';
 
 const bin = fileURLToPath(new URL('../../../bin/tollgate.js', import.meta.url));
 
@@ -81,39 +82,23 @@ describe('tollgate plan', () => {
   it('reads the ledger’s rollups directly and scales the window to a month', async () => {
     const store = await openLedgerStore(join(dir, 'ledger.db'));
     const base = Date.parse('2026-03-01T00:00:00Z');
-    const record = (n: number, local: boolean): LedgerRecord => ({
-      id: `cli-plan-${n}`,
-      ts: base + n * 3_600_000,
-      keyId: null,
-      team: null,
-      dialect: 'openai',
-      endpoint: 'chat',
-      stream: false,
-      requestedModel: 'kb-analysis',
-      task: 'kb-analysis',
-      priority: null,
-      tier: null,
-      rule: null,
-      routeReason: null,
-      fallbackReason: null,
-      attempts: [],
-      provider: local ? 'ollama' : 'anthropic',
-      model: local ? 'qwen2.5:7b' : 'claude-haiku-5-5',
-      local,
-      cache: null,
-      tokens: { inputUncached: 3000, cacheRead: 0, cacheWrite: 0, outputText: 500, outputReasoning: 0, estimated: false },
-      costUsd: local ? 0.0001 : 0.00055,
-      referenceModel: 'anthropic/claude-haiku-5-5',
-      referenceCostUsd: 0.00055,
-      savingsUsd: local ? 0.00045 : 0,
-      ttftMs: null,
-      latencyMs: 2000,
-      generationMs: local ? 2000 : null,
-      outcome: 'ok',
-      httpStatus: 200,
-      errorCode: null,
-      warnings: [],
-    });
+    const record = (n: number, local: boolean): LedgerRecord =>
+      ledgerRecord({
+        id: `cli-plan-${n}`,
+        ts: base + n * 3_600_000,
+        requestedModel: 'kb-analysis',
+        task: 'kb-analysis',
+        provider: local ? 'ollama' : 'anthropic',
+        model: local ? 'qwen2.5:7b' : 'claude-haiku-5-5',
+        local,
+        tokens: { inputUncached: 3000, cacheRead: 0, cacheWrite: 0, outputText: 500, outputReasoning: 0, estimated: false },
+        costUsd: local ? 0.0001 : 0.00055,
+        referenceModel: 'anthropic/claude-haiku-5-5',
+        referenceCostUsd: 0.00055,
+        savingsUsd: local ? 0.00045 : 0,
+        latencyMs: 2000,
+        generationMs: local ? 2000 : null,
+      });
     await store.append([record(1, true), record(2, true), record(3, true), record(4, false)]);
     await store.close();
 

@@ -11,6 +11,7 @@ import { createPriceBook, type PriceBook } from '../../pricing/index.js';
 import { buildPlan, PlanInputError, type PlanDeps } from './build-plan.js';
 import { loadHardwareCatalog, type HardwareCatalog } from './hardware-catalog.js';
 import { parseWhatIf, WhatIfError } from './what-if.js';
+import { ledgerRecord } from '../../ledger/testing/ledger-record-fixture.js';
 
 const SINCE = Date.parse('2026-03-01T00:00:00Z');
 const UNTIL = Date.parse('2026-03-03T00:00:00Z');
@@ -20,41 +21,22 @@ const AT = new Date('2026-03-05T00:00:00Z');
 
 let n = 0;
 function record(ts: string, fields: Partial<LedgerRecord>): LedgerRecord {
-  return {
+  return ledgerRecord({
     id: `p${++n}`,
     ts: Date.parse(ts),
-    keyId: null,
-    team: null,
-    dialect: 'openai',
-    endpoint: 'chat',
-    stream: false,
     requestedModel: 'kb-analysis',
     task: 'kb-analysis',
-    priority: null,
-    tier: null,
-    rule: null,
-    routeReason: null,
-    fallbackReason: null,
-    attempts: [],
-    provider: 'ollama',
     model: 'qwen2.5:7b',
-    local: true,
-    cache: null,
     tokens: { inputUncached: 3000, cacheRead: 0, cacheWrite: 0, outputText: 500, outputReasoning: 0, estimated: false },
     costUsd: 0.0001,
     referenceModel: 'anthropic/claude-sonnet-5-5',
     // Sonnet 5.5: 3,000 × 2 ÷ 10⁶ + 500 × 10 ÷ 10⁶.
     referenceCostUsd: 0.011,
     savingsUsd: 0.0109,
-    ttftMs: null,
     latencyMs: 5000,
     generationMs: 5000,
-    outcome: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    warnings: [],
     ...fields,
-  };
+  });
 }
 
 const cloud = { provider: 'anthropic', model: 'claude-sonnet-5-5', local: false, generationMs: null, costUsd: 0.011, savingsUsd: 0 } as const;

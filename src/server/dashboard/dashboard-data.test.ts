@@ -9,6 +9,7 @@ import type { LedgerStore } from '../../ledger/ledger-store.js';
 import { openLedgerStore } from '../../ledger/store/index.js';
 import type { MonitorView, UptimeQuery, UptimeRow } from '../../monitor/monitor-view.js';
 import { dashboardData, type DashboardData } from './dashboard-data.js';
+import { ledgerRecord } from '../../ledger/testing/ledger-record-fixture.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -18,40 +19,7 @@ const WINDOW_START = Date.parse('2026-02-14T00:00:00Z');
 
 let n = 0;
 function record(ts: string, fields: Partial<LedgerRecord>): LedgerRecord {
-  return {
-    id: `r${++n}`,
-    ts: Date.parse(ts),
-    keyId: null,
-    team: null,
-    dialect: 'openai',
-    endpoint: 'chat',
-    stream: false,
-    requestedModel: 'agent',
-    task: null,
-    priority: null,
-    tier: null,
-    rule: null,
-    routeReason: null,
-    fallbackReason: null,
-    attempts: [],
-    provider: 'ollama',
-    model: 'llama3.2',
-    local: true,
-    cache: null,
-    tokens: { inputUncached: 0, cacheRead: 0, cacheWrite: 0, outputText: 0, outputReasoning: 0, estimated: false },
-    costUsd: 0,
-    referenceModel: 'anthropic/claude-haiku-5-5',
-    referenceCostUsd: 0,
-    savingsUsd: 0,
-    ttftMs: null,
-    latencyMs: 0,
-    generationMs: null,
-    outcome: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    warnings: [],
-    ...fields,
-  };
+  return ledgerRecord({ id: `r${++n}`, ts: Date.parse(ts), requestedModel: 'agent', costUsd: 0, referenceModel: 'anthropic/claude-haiku-5-5', referenceCostUsd: 0, savingsUsd: 0, ...fields });
 }
 
 const tokens = (input: number, output: number) => ({ inputUncached: input, cacheRead: 0, cacheWrite: 0, outputText: output, outputReasoning: 0, estimated: false });
