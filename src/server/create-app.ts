@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { createGatewayLogger } from './gateway-logger.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { InvalidRequestError, NotFoundError } from '../core/index.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -82,6 +83,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: logger,
     // One line per request comes from the ledger later; fastify's two info lines per request would double it.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made only if something logs through it (our code logs through `logger`).
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit,
     // Honour a caller's correlation id when it is a sane token; otherwise mint one.
     genReqId: (req) => {
