@@ -27,7 +27,7 @@ describe('LazyChildLogger', () => {
     lazy.info({ authorization: 'Bearer sk-secret' }, 'first');
     lazy.warn('second %s', 'line');
     lazy.trace('third');
-    lazy.silent('never');
+    lazy.silent();
     expect(child).toHaveBeenCalledTimes(1);
     expect(lines.map((l) => [l.reqId, l.msg, l.level])).toEqual([
       ['r-1', 'first', 30],

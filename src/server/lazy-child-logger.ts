@@ -11,7 +11,7 @@ type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silen
  * through it only on rare paths (an error after the reply was sent, a hook timeout). Those still
  * get a real child, with the same bindings and options, on first use.
  */
-export class LazyChildLogger {
+export class LazyChildLogger implements FastifyBaseLogger {
   private real: FastifyBaseLogger | undefined;
 
   constructor(
@@ -35,23 +35,23 @@ export class LazyChildLogger {
   }
 
   // Prototype methods, not arrow fields: a logger is made per request and must stay one small object.
-  fatal(...args: unknown[]): void {
-    this.log('fatal', args);
+  fatal(obj: unknown, ...rest: unknown[]): void {
+    this.log('fatal', obj, rest);
   }
-  error(...args: unknown[]): void {
-    this.log('error', args);
+  error(obj: unknown, ...rest: unknown[]): void {
+    this.log('error', obj, rest);
   }
-  warn(...args: unknown[]): void {
-    this.log('warn', args);
+  warn(obj: unknown, ...rest: unknown[]): void {
+    this.log('warn', obj, rest);
   }
-  info(...args: unknown[]): void {
-    this.log('info', args);
+  info(obj: unknown, ...rest: unknown[]): void {
+    this.log('info', obj, rest);
   }
-  debug(...args: unknown[]): void {
-    this.log('debug', args);
+  debug(obj: unknown, ...rest: unknown[]): void {
+    this.log('debug', obj, rest);
   }
-  trace(...args: unknown[]): void {
-    this.log('trace', args);
+  trace(obj: unknown, ...rest: unknown[]): void {
+    this.log('trace', obj, rest);
   }
   silent(): void {}
 
@@ -59,14 +59,13 @@ export class LazyChildLogger {
     return this.logger().child(bindings, options);
   }
 
-  private log(level: LogLevel, args: unknown[]): void {
+  private log(level: LogLevel, obj: unknown, rest: unknown[]): void {
     const logger = this.logger();
-    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+    logger[level](obj, ...(rest as [string?, ...unknown[]]));
   }
 }
 
 /** fastify's `childLoggerFactory`: a lazy child per request. */
 export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  // pino's LogFn is an overloaded signature a class method cannot declare; the methods take what it takes.
-  return new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+  return new LazyChildLogger(logger, bindings, options);
 }

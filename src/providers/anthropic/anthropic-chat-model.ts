@@ -31,6 +31,7 @@ import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { describeAnthropicStreamError } from './read-anthropic-error.js';
+import { fastSafeParse } from '../../validation/fast-parse.js';
 
 export interface AnthropicChatModelConfig {
   readonly client: UpstreamClient;
@@ -118,7 +119,7 @@ export class AnthropicChatModel implements ChatModel {
       };
     };
     const parse = <S extends z.ZodType>(schema: S, json: unknown, data: string): z.output<S> => {
-      const parsed = schema.safeParse(json);
+      const parsed = fastSafeParse(schema, json);
       if (parsed.success) return parsed.data;
       throw createBadResponseError(target, `${target.provider} sent an unexpected stream event: ${parsed.error.message}`, {
         status: response.status,

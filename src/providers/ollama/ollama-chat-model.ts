@@ -20,6 +20,7 @@ import { buildOllamaChatRequest } from './build-ollama-chat-request.js';
 import { convertOllamaUsage } from './convert-ollama-usage.js';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.js';
 import { ollamaChatResponseSchema, type OllamaChatResponse, type OllamaResponseToolCall } from './ollama-api.js';
+import { fastSafeParse } from '../../validation/fast-parse.js';
 
 export interface OllamaChatModelConfig {
   readonly client: UpstreamClient;
@@ -140,7 +141,7 @@ export class OllamaChatModel implements ChatModel {
 }
 
 function parseLine(line: string, response: UpstreamResponse): OllamaChatResponse {
-  const parsed = ollamaChatResponseSchema.safeParse(parseUpstreamJson(line, response, 'a stream line'));
+  const parsed = fastSafeParse(ollamaChatResponseSchema, parseUpstreamJson(line, response, 'a stream line'));
   if (!parsed.success) {
     throw createBadResponseError(response.target, `${response.target.provider} sent an unexpected stream line: ${parsed.error.message}`, {
       status: response.status,

@@ -21,6 +21,7 @@ import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { openAIChatResponseSchema, openAIChunkSchema, type OpenAIChunk, type OpenAIUsage } from './openai-api.js';
 import { describeOpenAIStreamError } from './read-openai-error.js';
+import { fastSafeParse } from '../../validation/fast-parse.js';
 
 export interface OpenAIChatModelConfig {
   readonly client: UpstreamClient;
@@ -129,7 +130,7 @@ export class OpenAIChatModel implements ChatModel {
           yield { type: 'error', error: createInBandError(target, error.message, { ...error, raw: event.data }) };
           return;
         }
-        const parsed = openAIChunkSchema.safeParse(json);
+        const parsed = fastSafeParse(openAIChunkSchema, json);
         if (!parsed.success) {
           throw createBadResponseError(target, `${target.provider} sent an unexpected stream chunk: ${parsed.error.message}`, {
             status: response.status,

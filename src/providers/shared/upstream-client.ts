@@ -11,6 +11,7 @@ import {
   type ErrorBodyReader,
   type UpstreamTarget,
 } from './upstream-error.js';
+import { fastSafeParse } from '../../validation/fast-parse.js';
 
 export type UpstreamBody = Dispatcher.ResponseData['body'];
 
@@ -160,7 +161,7 @@ export async function readJson<S extends z.ZodType>(response: UpstreamResponse, 
       cause: error,
     });
   }
-  const parsed = schema.safeParse(json);
+  const parsed = fastSafeParse(schema, json);
   if (!parsed.success) {
     throw createBadResponseError(response.target, `${response.target.provider} sent an unexpected response: ${parsed.error.message}`, {
       status: response.status,

@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import type { $ZodIssue } from 'zod/v4/core';
 import { InvalidRequestError } from '../../core/index.js';
+import { fastSafeParse } from '../../validation/fast-parse.js';
+
+export { isJsonObject, jsonObjectSchema } from '../../validation/fast-parse.js';
 
 /** A 400 about one field. `param` is the dotted path (`messages.2.content`). */
 export function invalidParam(param: string, message: string): InvalidRequestError {
@@ -15,7 +18,7 @@ export function invalidParam(param: string, message: string): InvalidRequestErro
 
 /** Parses `body` with `schema` or throws an InvalidRequestError for the first issue. */
 export function parseWithSchema<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
+  const result = fastSafeParse(schema, body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new InvalidRequestError('Invalid request body.');
@@ -121,17 +124,6 @@ function valueAt(root: unknown, path: ReadonlyArray<PathKey>): unknown {
   }
   return v;
 }
-
-/** True for a JSON object (not null, not an array). */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * A JSON object kept by reference, unvalidated inside (tool schemas, JSON Schemas): we pass those
- * through and must not copy or reshape them.
- */
-export const jsonObjectSchema = z.custom<Record<string, unknown>>(isJsonObject, { error: 'expected a JSON object' });
 
 /**
  * A metadata map: values may be strings, numbers or booleans (stringified; clients vary), keys ≤ 64
