@@ -160,6 +160,15 @@ export class TargetMonitor implements MonitorView {
       const provider = attempt.ref.slice(0, slash);
       // Local targets are polled; traffic would make them flap between two sources.
       if (slash <= 0 || !Object.hasOwn(config.providers, provider) || isLocal(provider)) continue;
+      if (attempt.outcome === 'ok') {
+        // The common case, once per answered request: an up target answered again. Nothing changes but when.
+        const tracked = this.targets.get(provider);
+        if (tracked !== undefined && tracked.state === 'up' && tracked.source === 'traffic') {
+          tracked.checkedAt = at;
+          tracked.latencyMs = attempt.latencyMs;
+          continue;
+        }
+      }
       const observation = fromAttempt(attempt);
       if (observation) this.apply(provider, false, observation, at);
     }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { compiledCheck, fastSafeParse, jsonObjectSchema, uncheckableReason } from './fast-parse.js';
+import { compileHotSchemas, compiledCheck, fastSafeParse, jsonObjectSchema, uncheckableReason } from './fast-parse.js';
+import '../server/dialects/openai/openai-embeddings.js';
 import { openAIChatRequestSchema } from '../server/dialects/openai/openai-chat-request.js';
 import { anthropicMessagesRequestSchema } from '../server/dialects/anthropic/anthropic-messages-request.js';
 import { openAIChatResponseSchema, openAIChunkSchema } from '../providers/openai/openai-api.js';
@@ -165,6 +166,12 @@ describe('fastSafeParse on the request path', () => {
       expect(rejected).toBeGreaterThan(10);
     });
   }
+
+  it('compiles every schema the request path marks, at start; only the two Anthropic request schemas stay with zod', () => {
+    const { compiled, zodOnly } = compileHotSchemas();
+    expect(zodOnly).toBe(2);
+    expect(compiled).toBeGreaterThanOrEqual(HOT_SCHEMAS.length + 3);
+  });
 
   it('leaves the Anthropic request to zod: its cache_control ignores unknown values through a transform', () => {
     expect(uncheckableReason(anthropicMessagesRequestSchema)).toMatch(/cache_control.*'pipe'/);

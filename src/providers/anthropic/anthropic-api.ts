@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onRequestPath } from '../../validation/fast-parse.js';
 
 /*
  * Anthropic Messages wire format (PROTOCOLS §3). Response schemas are loose: unknown block
@@ -115,6 +116,9 @@ export const messageDeltaEventSchema = z.looseObject({
 export const anthropicErrorSchema = z.looseObject({ type: z.string().nullish(), message: z.string().nullish() });
 
 export const errorEventSchema = z.looseObject({ error: anthropicErrorSchema.nullish() });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(anthropicResponseSchema, messageStartEventSchema, contentBlockStartEventSchema, contentBlockDeltaEventSchema, contentBlockStopEventSchema, messageDeltaEventSchema, errorEventSchema);
 
 export const anthropicModelsResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), display_name: z.string().nullish(), created_at: z.string().nullish() })),

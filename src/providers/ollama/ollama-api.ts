@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onRequestPath } from '../../validation/fast-parse.js';
 
 /*
  * Ollama's native wire format (PROTOCOLS §1). Response schemas are loose: unknown fields pass
@@ -93,6 +94,9 @@ export const ollamaEmbedResponseSchema = z.looseObject({
   embeddings: z.array(z.array(z.number())),
   prompt_eval_count: z.number().optional(),
 });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(ollamaChatResponseSchema, ollamaEmbedResponseSchema);
 
 export const ollamaTagsResponseSchema = z.looseObject({
   models: z.array(

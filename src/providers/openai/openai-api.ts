@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onRequestPath } from '../../validation/fast-parse.js';
 
 /*
  * OpenAI Chat Completions wire format (PROTOCOLS §2), also spoken by vLLM, llama.cpp server,
@@ -132,6 +133,9 @@ export const openAIEmbeddingResponseSchema = z.looseObject({
   model: z.string().nullish(),
   usage: z.looseObject({ prompt_tokens: z.number().nullish() }).nullish(),
 });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(openAIChatResponseSchema, openAIChunkSchema, openAIEmbeddingResponseSchema);
 
 export const openAIModelsResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),

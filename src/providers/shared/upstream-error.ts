@@ -24,8 +24,19 @@ export const MAX_ERROR_BODY_CHARS = 4096;
 /** undici error codes for "the upstream took too long" (not "could not connect"). */
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** Header values as one string each (undici gives arrays for repeated headers). */
+/**
+ * Header values as one string each (undici gives arrays for repeated headers). undici makes a
+ * fresh object per response; when every value is already one string (nearly always) that object
+ * is returned as it is: copying an upstream's ~15 headers on every answer cost ~1 µs.
+ */
 export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') return copyFlattened(headers);
+  }
+  return headers as Record<string, string>;
+}
+
+function copyFlattened(headers: IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

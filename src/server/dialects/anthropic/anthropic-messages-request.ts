@@ -53,6 +53,7 @@ import {
   stringifyMetadata,
   withoutUndefined,
 } from '../request-validation.js';
+import { onRequestPath } from '../../../validation/fast-parse.js';
 
 /**
  * A prompt-cache breakpoint. `ephemeral` is the only type; any other value is ignored (undefined).
@@ -185,6 +186,9 @@ export const anthropicMessagesRequestSchema = anthropicBaseRequestSchema.extend(
   max_tokens: z.number().int().min(1),
   stream: z.boolean().nullish(),
 });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(anthropicMessagesRequestSchema, anthropicBaseRequestSchema);
 
 export type AnthropicBaseRequest = z.output<typeof anthropicBaseRequestSchema>;
 type WireMessage = AnthropicBaseRequest['messages'][number];

@@ -42,6 +42,7 @@ import {
   withoutUndefined,
 } from '../request-validation.js';
 import { imageSourceFromOpenAIUrl } from './openai-image-url.js';
+import { onRequestPath } from '../../../validation/fast-parse.js';
 
 const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
 const imageUrlPartSchema = z.object({
@@ -162,6 +163,9 @@ export const openAIChatRequestSchema = z.object({
   prompt_cache_key: z.string().nullish(),
   prompt_cache_retention: z.string().nullish(),
 });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(openAIChatRequestSchema);
 
 export type OpenAIChatRequest = z.output<typeof openAIChatRequestSchema>;
 type OpenAIMessage = OpenAIChatRequest['messages'][number];

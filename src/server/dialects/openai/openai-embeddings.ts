@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { EmbedResult } from '../../../core/index.js';
 import { invalidParam, parseWithSchema } from '../request-validation.js';
+import { onRequestPath } from '../../../validation/fast-parse.js';
 
 /** OpenAI's own per-request limit on inputs. */
 const MAX_INPUTS = 2048;
@@ -19,6 +20,9 @@ const embeddingsRequestSchema = z.object({
   encoding_format: z.enum(['float', 'base64']).nullish(),
   user: z.string().nullish(),
 });
+
+// Parsed on every request: compiled at start (validation/fast-parse).
+onRequestPath(embeddingsRequestSchema);
 
 /** A validated embeddings request. */
 export interface ParsedEmbeddingsRequest {
