@@ -12,7 +12,7 @@ import { loadPriceCatalog } from '../pricing/index.js';
 import { createAuthenticator, createBudgetGuard, createRateLimiter } from '../auth/index.js';
 import type { RecordPricing } from '../ledger/build-ledger-record.js';
 import { TargetMonitor } from '../monitor/target-monitor.js';
-import { compileHotSchemas } from '../validation/fast-parse.js';
+import { prepareRequestPathChecks } from '../validation/fast-parse.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -51,10 +51,10 @@ export async function startGateway(options: {
     },
   });
 
-  // Compile the request path's wire-format checks now, not during the first requests.
-  const compiling = performance.now();
-  const checks = compileHotSchemas();
-  logger.debug({ ...checks, ms: Math.round(performance.now() - compiling) }, 'request-path schemas compiled');
+  // The request path's wire-format checks: the build's precompiled ones, else compiled now, never during a request.
+  const preparing = performance.now();
+  const checks = await prepareRequestPathChecks();
+  logger.debug({ ...checks, ms: Math.round(performance.now() - preparing) }, 'request-path checks ready');
 
   const store = options.store ?? (await openLedger(config.ledger.url));
   if (options.store) await store.migrate();

@@ -1,7 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { describe, expect, it } from 'vitest';
-import { compileHotSchemas, compiledCheck, fastSafeParse, jsonObjectSchema, uncheckableReason } from './fast-parse.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compiledCheck,
+  fastSafeParse,
+  jsonObjectSchema,
+  prepareRequestPathChecks,
+  requestPathSchemas,
+  standaloneChecksModule,
+  uncheckableReason,
+} from './fast-parse.js';
 import '../server/dialects/openai/openai-embeddings.js';
 import { openAIChatRequestSchema } from '../server/dialects/openai/openai-chat-request.js';
 import { anthropicMessagesRequestSchema } from '../server/dialects/anthropic/anthropic-messages-request.js';
@@ -137,19 +147,46 @@ function* variants(examples: unknown[]): Generator<unknown> {
   }
 }
 
+/** Where this run writes modules as `npm run build` does (under the project, so node_modules resolve). */
+const checksDir = new URL(`../../test-results/fast-parse-${randomUUID()}/`, import.meta.url);
+afterAll(() => rmSync(checksDir, { recursive: true, force: true }));
+
+function writeChecksModule(source: string): URL {
+  mkdirSync(checksDir, { recursive: true });
+  const file = new URL(`checks-${randomUUID()}.cjs`, checksDir);
+  writeFileSync(file, source);
+  return pathToFileURL(file.pathname);
+}
+
+function nameOf(schema: z.ZodType): string {
+  const entry = [...requestPathSchemas()].find(([, marked]) => marked === schema);
+  if (entry === undefined) throw new Error('schema not marked onRequestPath');
+  return entry[0];
+}
+
 describe('fastSafeParse on the request path', () => {
+  /** The build's precompiled checks (ajv standalone code), by schema name. */
+  let standalone: Record<string, (data: unknown) => boolean>;
+  beforeAll(async () => {
+    const url = writeChecksModule(standaloneChecksModule(requestPathSchemas()));
+    standalone = ((await import(url.href)) as { default: Record<string, (data: unknown) => boolean> }).default;
+  });
+
   for (const { name, schema, examples } of HOT_SCHEMAS) {
     it(`${name}: compiled, and agrees with zod on every example and its one-node mutations`, () => {
       expect(examples.length).toBeGreaterThan(0);
       expect(uncheckableReason(schema)).toBeUndefined();
       const check = compiledCheck(schema);
       expect(check).toBeDefined();
+      const precompiled = standalone[nameOf(schema)];
+      expect(precompiled).toBeTypeOf('function');
       let accepted = 0;
       let rejected = 0;
       for (const value of variants(examples)) {
         const byZod = schema.safeParse(value);
         // Both directions: accepting what zod refuses would be a hole, refusing what zod accepts a slow path.
         expect({ value, accepted: check?.(value) }).toEqual({ value, accepted: byZod.success });
+        expect({ value, accepted: precompiled?.(value) }).toEqual({ value, accepted: byZod.success });
         const fast = fastSafeParse(schema, value);
         expect(fast.success).toBe(byZod.success);
         if (byZod.success) {
@@ -167,10 +204,20 @@ describe('fastSafeParse on the request path', () => {
     });
   }
 
-  it('compiles every schema the request path marks, at start; only the two Anthropic request schemas stay with zod', () => {
-    const { compiled, zodOnly } = compileHotSchemas();
-    expect(zodOnly).toBe(2);
-    expect(compiled).toBeGreaterThanOrEqual(HOT_SCHEMAS.length + 3);
+  it('readies every marked schema at start: compiled when there is no build, the build\'s own check otherwise, only for the schema it was made from', async () => {
+    const marked = requestPathSchemas().size;
+    const missing = new URL('./no-such-checks.cjs', import.meta.url);
+    expect(await prepareRequestPathChecks(missing)).toEqual({ precompiled: 0, compiled: marked - 2, zodOnly: 2 });
+
+    const source = standaloneChecksModule(requestPathSchemas());
+    const built = writeChecksModule(source);
+    expect(await prepareRequestPathChecks(built)).toEqual({ precompiled: marked - 2, compiled: 0, zodOnly: 2 });
+    const module = ((await import(built.href)) as { default: Record<string, unknown> }).default;
+    expect(compiledCheck(openAIChatRequestSchema)).toBe(module.openAIChatRequestSchema);
+
+    // A check made from another version of the schema (a stale build) is not used.
+    const stale = writeChecksModule(source.replace('"openAIChatResponseSchema":"{', '"openAIChatResponseSchema":"{\\"title\\":\\"older\\",'));
+    expect(await prepareRequestPathChecks(stale)).toEqual({ precompiled: marked - 3, compiled: 1, zodOnly: 2 });
   });
 
   it('leaves the Anthropic request to zod: its cache_control ignores unknown values through a transform', () => {

@@ -18,7 +18,10 @@
  * accepted here keeps them. The code reads the fields a schema names, never a parsed object's
  * key list (records and catch-all objects, whose keys are the point, keep them either way).
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type * as AjvModule from 'ajv';
 import { z } from 'zod';
 import type { $ZodType, $ZodTypes } from 'zod/v4/core';
 
@@ -86,19 +89,35 @@ function reasonIn(schema: $ZodType, path: string): string | undefined {
   }
 }
 
-// Strict: a keyword ajv does not know is a compile error, not a check silently skipped. String
-// lengths are code points on both sides (zod 4 and ajv 8 both count them so).
-const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+/** A compiled check: true when the value is valid. */
+type Check = (data: unknown) => boolean;
 
-/** A compiled check per schema; null = not checkable, zod only. Schemas are module constants: compiled once. */
-const compiled = new WeakMap<z.ZodType, ValidateFunction | null>();
+const require = createRequire(import.meta.url);
+let ajvInstance: AjvModule.Ajv | undefined;
 
-function compile(schema: z.ZodType): ValidateFunction | null {
-  if (uncheckableReason(schema) !== undefined) return null;
-  const json = z.toJSONSchema(schema, {
+/**
+ * ajv, loaded on first need: a gateway built with `npm run build` finds its request-path checks
+ * precompiled (`writeRequestPathChecks`) and never loads ajv, which costs ~13 MB of memory and
+ * ~70 ms for its first compile. Strict: a keyword ajv does not know is a compile error, not a
+ * check silently skipped. String lengths are code points on both sides (zod 4 and ajv 8 both
+ * count them so).
+ */
+function ajv(options: { standalone?: boolean } = {}): AjvModule.Ajv {
+  const { Ajv } = require('ajv') as typeof AjvModule;
+  const settings = { strict: true, allowUnionTypes: true } as const;
+  // CommonJS: ajv's standalone code requires its small runtime helpers (string length) with `require`.
+  if (options.standalone) return new Ajv({ ...settings, code: { source: true } });
+  ajvInstance ??= new Ajv(settings);
+  return ajvInstance;
+}
+
+/** The JSON Schema a checkable zod schema is compiled from; its text is also the precompiled check's key. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
     target: 'draft-7',
     io: 'input',
-    // The one custom type we allow is stated exactly; anything else was refused above.
+    reused: 'ref',
+    // The one custom type we allow is stated exactly; anything else was refused by uncheckableReason.
     unrepresentable: 'any',
     override: ({ zodSchema, jsonSchema }) => {
       if (zodSchema === (jsonObjectSchema as $ZodType)) {
@@ -107,40 +126,112 @@ function compile(schema: z.ZodType): ValidateFunction | null {
       }
     },
   });
-  return ajv.compile(json);
 }
 
-function compiledFor(schema: z.ZodType): ValidateFunction | null {
+/** A compiled check per schema; null = not checkable, zod only. Schemas are module constants: compiled once. */
+const compiled = new WeakMap<z.ZodType, Check | null>();
+
+function compiledFor(schema: z.ZodType): Check | null {
   let check = compiled.get(schema);
   if (check === undefined) {
-    check = compile(schema);
+    check = uncheckableReason(schema) === undefined ? ajv().compile(jsonSchemaOf(schema)) : null;
     compiled.set(schema, check);
   }
   return check;
 }
 
-/** Schemas marked as on the request path, compiled before the first request instead of during it. */
-const hotSchemas = new Set<z.ZodType>();
+/** Schemas the request path parses, by a name unique among them (the precompiled module's export). */
+const hotSchemas = new Map<string, z.ZodType>();
 
 /**
- * Marks schemas the request path parses: `compileHotSchemas` compiles them at start. Compiling
- * costs 3–70 ms a schema; the first request should not pay it.
+ * Marks schemas the request path parses, by name: the build precompiles them, and
+ * `prepareRequestPathChecks` loads (or compiles) them at start, so no request pays for it.
  */
-export function onRequestPath(...schemas: z.ZodType[]): void {
-  for (const schema of schemas) hotSchemas.add(schema);
+export function onRequestPath(schemas: Record<string, z.ZodType>): void {
+  for (const [name, schema] of Object.entries(schemas)) {
+    const existing = hotSchemas.get(name);
+    if (existing !== undefined && existing !== schema) throw new Error(`Two request-path schemas are named '${name}'.`);
+    hotSchemas.set(name, schema);
+  }
 }
 
-/** Compiles every schema marked `onRequestPath`; returns how many are compiled and left to zod. */
-export function compileHotSchemas(): { compiled: number; zodOnly: number } {
-  let count = 0;
-  for (const schema of hotSchemas) if (compiledFor(schema) !== null) count++;
-  return { compiled: count, zodOnly: hotSchemas.size - count };
+/** The precompiled module `npm run build` writes next to this file. */
+const PRECOMPILED = new URL('request-path-checks.cjs', import.meta.url);
+
+/** The schemas marked `onRequestPath`, by name. */
+export function requestPathSchemas(): ReadonlyMap<string, z.ZodType> {
+  return hotSchemas;
 }
 
-/** The compiled check alone (for tests), or undefined when `schema` is left to zod. */
-export function compiledCheck(schema: z.ZodType): ((data: unknown) => boolean) | undefined {
-  const check = compiledFor(schema);
-  return check === null ? undefined : (data) => check(data);
+/**
+ * The source of a CommonJS module with a standalone validator for each checkable schema in
+ * `schemas`, and each one's JSON Schema text: a check is used only for the schema it was made from.
+ */
+export function standaloneChecksModule(schemas: ReadonlyMap<string, z.ZodType>): string {
+  const { default: standaloneCode } = require('ajv/dist/standalone/index.js') as { default: (ajv: AjvModule.Ajv, exports: Record<string, string>) => string };
+  const compiler = ajv({ standalone: true });
+  const exports: Record<string, string> = {};
+  const sources: Record<string, string> = {};
+  for (const [name, schema] of schemas) {
+    if (uncheckableReason(schema) !== undefined) continue;
+    const json = jsonSchemaOf(schema);
+    compiler.addSchema(json, name);
+    exports[name] = name;
+    sources[name] = JSON.stringify(json);
+  }
+  return `// Written by \`npm run build\` (validation/fast-parse.ts): the request path's checks, compiled ahead of time.\n${standaloneCode(compiler, exports)}\nexports.sources = ${JSON.stringify(sources)};\n`;
+}
+
+/** Writes the precompiled checks for every schema marked `onRequestPath` next to this module (the build does this). */
+export async function writeRequestPathChecks(): Promise<{ file: string; checks: number }> {
+  const file = fileURLToPath(PRECOMPILED);
+  await writeFile(file, standaloneChecksModule(hotSchemas));
+  return { file, checks: [...hotSchemas.values()].filter((schema) => uncheckableReason(schema) === undefined).length };
+}
+
+/**
+ * Readies a check for every schema marked `onRequestPath`: the build's precompiled one when it was
+ * made from the same JSON Schema, else compiled now. Called once at start.
+ */
+export async function prepareRequestPathChecks(precompiled: URL = PRECOMPILED): Promise<{ precompiled: number; compiled: number; zodOnly: number }> {
+  const counts = { precompiled: 0, compiled: 0, zodOnly: 0 };
+  const built = await loadPrecompiled(precompiled);
+  for (const [name, schema] of hotSchemas) {
+    if (uncheckableReason(schema) !== undefined) {
+      compiled.set(schema, null);
+      counts.zodOnly++;
+      continue;
+    }
+    const check = built?.checks[name];
+    if (check !== undefined && built?.sources[name] === JSON.stringify(jsonSchemaOf(schema))) {
+      compiled.set(schema, check);
+      counts.precompiled++;
+    } else {
+      compiledFor(schema);
+      counts.compiled++;
+    }
+  }
+  return counts;
+}
+
+async function loadPrecompiled(url: URL): Promise<{ checks: Record<string, Check>; sources: Record<string, string> } | undefined> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(url.href)) as { default?: unknown };
+  } catch {
+    return undefined; // Not built (tests run the sources): everything compiles at runtime.
+  }
+  if (typeof module.default !== 'object' || module.default === null) return undefined;
+  const { sources, ...rest } = module.default as Record<string, unknown>;
+  if (typeof sources !== 'object' || sources === null) return undefined;
+  const checks: Record<string, Check> = {};
+  for (const [name, value] of Object.entries(rest)) if (typeof value === 'function') checks[name] = value as Check;
+  return { checks, sources: sources as Record<string, string> };
+}
+
+/** The check `fastSafeParse` uses (for tests), or undefined when `schema` is left to zod. */
+export function compiledCheck(schema: z.ZodType): Check | undefined {
+  return compiledFor(schema) ?? undefined;
 }
 
 /**

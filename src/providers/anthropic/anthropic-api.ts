@@ -118,7 +118,7 @@ export const anthropicErrorSchema = z.looseObject({ type: z.string().nullish(), 
 export const errorEventSchema = z.looseObject({ error: anthropicErrorSchema.nullish() });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(anthropicResponseSchema, messageStartEventSchema, contentBlockStartEventSchema, contentBlockDeltaEventSchema, contentBlockStopEventSchema, messageDeltaEventSchema, errorEventSchema);
+onRequestPath({ anthropicResponseSchema, messageStartEventSchema, contentBlockStartEventSchema, contentBlockDeltaEventSchema, contentBlockStopEventSchema, messageDeltaEventSchema, errorEventSchema });
 
 export const anthropicModelsResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), display_name: z.string().nullish(), created_at: z.string().nullish() })),

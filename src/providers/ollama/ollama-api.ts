@@ -96,7 +96,7 @@ export const ollamaEmbedResponseSchema = z.looseObject({
 });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(ollamaChatResponseSchema, ollamaEmbedResponseSchema);
+onRequestPath({ ollamaChatResponseSchema, ollamaEmbedResponseSchema });
 
 export const ollamaTagsResponseSchema = z.looseObject({
   models: z.array(

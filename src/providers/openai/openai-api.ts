@@ -135,7 +135,7 @@ export const openAIEmbeddingResponseSchema = z.looseObject({
 });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(openAIChatResponseSchema, openAIChunkSchema, openAIEmbeddingResponseSchema);
+onRequestPath({ openAIChatResponseSchema, openAIChunkSchema, openAIEmbeddingResponseSchema });
 
 export const openAIModelsResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), created: z.number().nullish(), owned_by: z.string().nullish() })),

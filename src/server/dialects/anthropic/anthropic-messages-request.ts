@@ -188,7 +188,7 @@ export const anthropicMessagesRequestSchema = anthropicBaseRequestSchema.extend(
 });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(anthropicMessagesRequestSchema, anthropicBaseRequestSchema);
+onRequestPath({ anthropicMessagesRequestSchema, anthropicBaseRequestSchema });
 
 export type AnthropicBaseRequest = z.output<typeof anthropicBaseRequestSchema>;
 type WireMessage = AnthropicBaseRequest['messages'][number];

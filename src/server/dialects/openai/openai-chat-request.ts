@@ -165,7 +165,7 @@ export const openAIChatRequestSchema = z.object({
 });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(openAIChatRequestSchema);
+onRequestPath({ openAIChatRequestSchema });
 
 export type OpenAIChatRequest = z.output<typeof openAIChatRequestSchema>;
 type OpenAIMessage = OpenAIChatRequest['messages'][number];

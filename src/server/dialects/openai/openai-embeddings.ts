@@ -22,7 +22,7 @@ const embeddingsRequestSchema = z.object({
 });
 
 // Parsed on every request: compiled at start (validation/fast-parse).
-onRequestPath(embeddingsRequestSchema);
+onRequestPath({ embeddingsRequestSchema });
 
 /** A validated embeddings request. */
 export interface ParsedEmbeddingsRequest {
