@@ -9,18 +9,20 @@
 // STREAM=1 streams; ROUNDS and SECS set the rounds and their length.
 import { fork, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+// A role that dies before it is ready ends the run with its reason, not a silent wait.
+process.on('unhandledRejection', (error) => { console.error(String(error)); process.exit(1); });
 const pin = (pid, core) => execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 pin(process.pid, 0);
 const spawnRole = (dir, role, args = [], env = {}) => new Promise((resolve, reject) => {
   const child = fork(`${dir}/dist/bench/bench-process.js`, [role, ...args], { cwd: dir, env: { ...process.env, ...env }, execArgv: role.startsWith('gateway') ? ['--max-old-space-size=1024'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.once('message', (m) => { pin(child.pid, role.startsWith('gateway') ? 1 : 0); resolve({ child, url: m.url }); });
-  child.once('exit', (c) => reject(new Error(role + ' exited ' + c)));
+  child.once('exit', (c) => reject(new Error(`${dir} ${role} exited with ${c} before it was ready`)));
 });
 const sim = await spawnRole('.', 'sim-openai');
 const ollama = await spawnRole('.', 'sim-ollama');
 const entries = process.argv.slice(2);
 const gws = {};
-for (const e of entries) { const [dir, role, ...kv] = e.split(':'); gws[e] = await spawnRole(dir, role, [sim.url, ollama.url], Object.fromEntries(kv.map((x) => x.split('=')))); }
+for (const e of entries) { const [dir, role, ...kv] = e.split(':'); gws[e] = await spawnRole(dir, role, [sim.url, ollama.url], Object.fromEntries(kv.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))); }
 const stream = process.env.STREAM === '1';
 const body = JSON.stringify({ model: 'bench', stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: 'Summarise the main argument.' }], max_tokens: 64 });
 writeFileSync('/tmp/wrk.lua', `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["content-type"] = "application/json"\n`);
