@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type ConfigInput } from '../config/index.js';
 import type { DrillRecord } from '../ledger/ledger-store.js';
-import { DrillMode, redirectLocalProviders, type DrillTimers } from './drill-mode.js';
+import { DrillMode, redirectLocalProviders, type DrillModeOptions, type DrillTimers } from './drill-mode.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 
 const CLOSED = 'http://127.0.0.1:9';
@@ -25,7 +25,7 @@ function config(input: Partial<ConfigInput> = {}) {
   );
 }
 
-function harness(input: Partial<ConfigInput> = {}) {
+function harness(input: Partial<ConfigInput> = {}, modelSpecs?: DrillModeOptions['modelSpecs']) {
   const runtime = new GatewayRuntime(config(input));
   const stored: DrillRecord[] = [];
   let fire: (() => void) | undefined;
@@ -44,6 +44,7 @@ function harness(input: Partial<ConfigInput> = {}) {
     now: () => now,
     closedUrl: async () => CLOSED,
     newId: () => `drill_${stored.length + 1}`,
+    ...(modelSpecs ? { modelSpecs } : {}),
   });
   return { runtime, drills, stored, fire: () => fire?.(), tick: (ms: number) => (now += ms) };
 }
@@ -79,6 +80,22 @@ describe('DrillMode', () => {
     await drills.end('drill_1', []);
     expect(runtime.snapshot).toBe(before);
     await runtime.close();
+  });
+
+  it('sends no chat request to an alias of an embedding model (config/model-specs.yaml says which)', async () => {
+    const models = { 'kb-analysis': 'ollama/qwen2.5:7b', embed: 'ollama/nomic-embed-text', 'embed-v15': 'pool/nomic-embed-text:v1.5' };
+    const { runtime, drills } = harness({ models });
+    const drill = await drills.start();
+    expect(drill.routes.map((route) => route.model)).toEqual(['kb-analysis']);
+    await drills.end(drill.id, []);
+    await runtime.close();
+
+    // Without the catalogue the drill still runs, and cannot tell the embedding aliases apart.
+    const unread = harness({ models }, async () => Promise.reject(new Error('ENOENT')));
+    const blind = await unread.drills.start();
+    expect(blind.routes.map((route) => route.model)).toEqual(['kb-analysis', 'embed', 'embed-v15']);
+    await unread.drills.end(blind.id, []);
+    await unread.runtime.close();
   });
 
   it('survives a config reload, like the kill switch', async () => {

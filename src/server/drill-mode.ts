@@ -6,6 +6,7 @@ import type { TollgateConfig } from '../config/index.js';
 import type { DrillRecord, DrillRequest, LedgerStore } from '../ledger/ledger-store.js';
 import { DRILL_TASK, type ActiveDrill, type DrillRoute } from '../planning/scorecard/drill-protocol.js';
 import { localProviderTest } from '../routing/resolve-route-target.js';
+import { findModelSpec, loadModelSpecs, type ModelSpecs } from '../planning/model-fit/index.js';
 import type { GatewaySnapshot } from './gateway-runtime.js';
 
 /**
@@ -51,6 +52,8 @@ export interface DrillModeOptions {
   /** A URL that refuses connections; default: a loopback port opened and closed at once. */
   readonly closedUrl?: () => Promise<string>;
   readonly newId?: () => string;
+  /** The model catalogue (config/model-specs.yaml): an alias of an embedding model gets no chat request. */
+  readonly modelSpecs?: () => Promise<Pick<ModelSpecs, 'models'>>;
 }
 
 export type { ActiveDrill, DrillRoute };
@@ -71,6 +74,7 @@ export class DrillMode {
   private readonly timers: DrillTimers;
   private readonly closedUrl: () => Promise<string>;
   private readonly newId: () => string;
+  private readonly modelSpecs: () => Promise<Pick<ModelSpecs, 'models'>>;
   private running: { readonly drill: ActiveDrill; readonly cancel: () => void } | undefined;
   private starting = false;
   /** The last drill that ended, so a client arriving late learns what happened to its drill. */
@@ -84,6 +88,7 @@ export class DrillMode {
     this.timers = options.timers ?? realTimers;
     this.closedUrl = options.closedUrl ?? closedLoopbackUrl;
     this.newId = options.newId ?? (() => `drill_${randomUUID().replaceAll('-', '').slice(0, 16)}`);
+    this.modelSpecs = options.modelSpecs ?? (() => loadModelSpecs());
   }
 
   /** The drill running now, if any. */
@@ -102,7 +107,11 @@ export class DrillMode {
     const { snapshot, mode } = this.runtime;
     const localTargets = Object.keys(snapshot.config.providers).filter((name) => snapshot.isLocal(name));
     if (localTargets.length === 0) throw new InvalidRequestError('No local provider is configured: there is nothing to drill.');
-    const routes = drillRoutes(snapshot, mode);
+    const specs = await this.modelSpecs().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'drill: the model catalogue could not be read; embedding aliases are not told apart');
+      return { models: {} };
+    });
+    const routes = drillRoutes(snapshot, mode, (modelId) => findModelSpec(specs, modelId)?.spec.kind === 'embedding');
     if (routes.length === 0) {
       throw new InvalidRequestError(
         mode === 'auto'
@@ -186,9 +195,14 @@ function failureReason(endedBy: DrillRecord['endedBy'], drill: ActiveDrill, requ
 
 /**
  * The aliases worth a drill request: their plan (as a drill request with its task gets it, in the
- * current mode) starts on a local target and has a cloud target after it.
+ * current mode) starts on a local target and has a cloud target after it. A drill sends chat
+ * requests, so an alias whose local model is an embedding model (`isEmbedding`) proves nothing.
  */
-export function drillRoutes(snapshot: Pick<GatewaySnapshot, 'config' | 'router' | 'gates'>, mode: RoutingMode): DrillRoute[] {
+export function drillRoutes(
+  snapshot: Pick<GatewaySnapshot, 'config' | 'router' | 'gates'>,
+  mode: RoutingMode,
+  isEmbedding: (modelId: string) => boolean = () => false,
+): DrillRoute[] {
   const routes: DrillRoute[] = [];
   for (const model of Object.keys(snapshot.config.models)) {
     let plan;
@@ -198,7 +212,7 @@ export function drillRoutes(snapshot: Pick<GatewaySnapshot, 'config' | 'router' 
       continue; // an alias nothing can serve now is no use to a drill
     }
     const [first] = plan.targets;
-    if (first?.local && plan.targets.some((target) => !target.local)) {
+    if (first?.local && !isEmbedding(first.modelId) && plan.targets.some((target) => !target.local)) {
       routes.push({ model, rule: plan.rule, targets: plan.targets.map((target) => ({ ref: target.ref, local: target.local })) });
     }
   }
