@@ -27,7 +27,8 @@ const entries = process.argv.slice(2);
 const gws = {};
 for (const e of entries) { const [dir, role, ...kv] = e.split(':'); gws[e] = await spawnRole(dir, role, [sim.url, ollama.url], Object.fromEntries(kv.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))); }
 const stream = process.env.STREAM === '1';
-const body = JSON.stringify({ model: 'bench', stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: 'Summarise the main argument.' }], max_tokens: 64 });
+const chatBody = (streamed) => JSON.stringify({ model: 'bench', stream: streamed, ...(streamed ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: 'Summarise the main argument.' }], max_tokens: 64 });
+const body = chatBody(stream);
 writeFileSync('/tmp/wrk.lua', `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["content-type"] = "application/json"\n`);
 // The gateway process's CPU time (all its threads: the ledger's writer too), in clock ticks of 10 ms.
 const cpuTicks = (pid) => { const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(fields[11]) + Number(fields[12]); };
@@ -41,16 +42,15 @@ const run = async (names, seconds) => {
   const outs = await Promise.all(names.map((e) => wrk(gws[e].url, Math.max(1, Math.round(32 / names.length)), seconds)));
   return outs.map((out, i) => {
     const requests = Number(/(\d+) requests in/.exec(out)[1]);
-    return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), cpuUs: ((cpuTicks(gws[names[i]].child.pid) - before[i]) * 10_000) / requests };
+    return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), value: ((cpuTicks(gws[names[i]].child.pid) - before[i]) * 10_000) / requests };
   });
 };
 // TTFB=1: time to the first streamed byte of sequential requests (p50 of 200 a round), not req/s.
 const ttfb = process.env.TTFB === '1';
 const { firstByteLatency } = ttfb ? await import(new URL('../dist/bench/load.js', import.meta.url).href) : {};
 const firstByte = async (e) => {
-  const ttfbBody = JSON.stringify({ model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Summarise the main argument.' }], max_tokens: 64 });
-  const summary = await firstByteLatency({ url: gws[e].url, path: '/v1/chat/completions', body: ttfbBody, count: 200 });
-  return { rps: 1000 / summary.p50, cpuUs: summary.p50 * 1000 };
+  const summary = await firstByteLatency({ url: gws[e].url, path: '/v1/chat/completions', body: chatBody(true), count: 200 });
+  return { value: summary.p50 * 1000 };
 };
 const round = async (seconds) => {
   if (ttfb) {
@@ -70,14 +70,14 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 // Each round's figure: µs of the gateway's CPU per request, or (TTFB=1) µs to the first byte.
 const figure = ttfb ? 'first-byte p50 (µs)' : 'CPU per request (µs)';
 for (const [e, v] of Object.entries(out)) {
-  const values = v.map((r) => Math.round(r.cpuUs));
+  const values = v.map((r) => Math.round(r.value));
   const rps = ttfb ? '' : `${v.map((r) => Math.round(r.rps)).join(' ')} median ${median(v.map((r) => Math.round(r.rps)))} req/s | `;
   console.log(e.padEnd(30), rps + values.join(' '), 'median', median(values), figure);
 }
 // Rounds are interleaved, so the ratio within one round cancels the machine's slow drift.
 const [first, ...rest] = entries;
 for (const e of rest) {
-  const ratios = out[e].map((r, i) => r.cpuUs / out[first][i].cpuUs);
+  const ratios = out[e].map((r, i) => r.value / out[first][i].value);
   console.log(`${e} / ${first}: ${figure}, median of paired ratios ${median(ratios).toFixed(3)} (${ratios.map((r) => r.toFixed(2)).join(' ')})`);
 }
 for (const p of [sim, ollama, ...Object.values(gws)]) p.child.kill();
