@@ -119,6 +119,14 @@ describe('DrillMode', () => {
     await drills.close();
     await runtime.close();
 
+    // Two starts at once: the second is refused while the first still reads the catalogue.
+    const racing = harness();
+    const [first, second] = await Promise.allSettled([racing.drills.start(), racing.drills.start()]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { id: 'drill_1' } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { status: 409, message: 'A drill is starting.' } });
+    await racing.drills.close();
+    await racing.runtime.close();
+
     const cloudOnly = harness({ providers: { anthropic: { type: 'anthropic', apiKey: 'k' } }, models: {} });
     await expect(cloudOnly.drills.start()).rejects.toMatchObject({ status: 400, message: 'No local provider is configured: there is nothing to drill.' });
     expect(cloudOnly.runtime.drilling).toBe(false);

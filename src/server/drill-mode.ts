@@ -104,24 +104,27 @@ export class DrillMode {
     }
     const maxDurationMs = options.maxDurationMs ?? DEFAULT_DRILL_MS;
     if (!(maxDurationMs > 0 && maxDurationMs <= MAX_DRILL_MS)) throw new InvalidRequestError(`maxDurationMs must be between 1 and ${MAX_DRILL_MS}.`, { param: 'maxDurationMs' });
-    const { snapshot, mode } = this.runtime;
+    const { snapshot } = this.runtime;
     const localTargets = Object.keys(snapshot.config.providers).filter((name) => snapshot.isLocal(name));
     if (localTargets.length === 0) throw new InvalidRequestError('No local provider is configured: there is nothing to drill.');
-    const specs = await this.modelSpecs().catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'drill: the model catalogue could not be read; embedding aliases are not told apart');
-      return { models: {} };
-    });
-    const routes = drillRoutes(snapshot, mode, (modelId) => findModelSpec(specs, modelId)?.spec.kind === 'embedding');
-    if (routes.length === 0) {
-      throw new InvalidRequestError(
-        mode === 'auto'
-          ? 'No model alias routes to a local target with a cloud target after it, so no request could show the cloud taking over.'
-          : `The routing mode is ${mode} (the kill switch): local targets are not tried first, so a drill would prove nothing. Run \`tollgate mode reset\` first.`,
-      );
-    }
+    // From here until the drill is on, a second start is refused: the catalogue and the port are awaited.
     this.starting = true;
     let url: string;
+    let routes: DrillRoute[];
     try {
+      const specs = await this.modelSpecs().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'drill: the model catalogue could not be read; embedding aliases are not told apart');
+        return { models: {} };
+      });
+      const mode = this.runtime.mode;
+      routes = drillRoutes(snapshot, mode, (modelId) => findModelSpec(specs, modelId)?.spec.kind === 'embedding');
+      if (routes.length === 0) {
+        throw new InvalidRequestError(
+          mode === 'auto'
+            ? 'No model alias routes to a local target with a cloud target after it, so no request could show the cloud taking over.'
+            : `The routing mode is ${mode} (the kill switch): local targets are not tried first, so a drill would prove nothing. Run \`tollgate mode reset\` first.`,
+        );
+      }
       url = await this.closedUrl();
     } finally {
       this.starting = false;

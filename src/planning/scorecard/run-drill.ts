@@ -9,7 +9,7 @@ export interface RunDrillOptions {
   readonly adminKey?: string;
   /** A gateway key for the chat requests (`tg_…`), when keys are enforced. */
   readonly apiKey?: string;
-  /** Chat requests to send; alternately OpenAI and Anthropic dialect, every other pair streamed. */
+  /** Chat requests to send: the kinds of `DRILL_CALL_KINDS` in turn, the aliases in turn. */
   readonly requests: number;
   /** After this the gateway ends the drill by itself, whatever happens here. */
   readonly maxDurationMs?: number;
@@ -62,10 +62,19 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillOutcome> 
   return { drill, record, requests, error };
 }
 
+/** A drill's requests take these in turn: every four requests cover both dialects, streamed and not. */
+const DRILL_CALL_KINDS = [
+  { dialect: 'openai', stream: false },
+  { dialect: 'anthropic', stream: false },
+  { dialect: 'openai', stream: true },
+  { dialect: 'anthropic', stream: true },
+] as const;
+
 async function sendDrillRequest(call: typeof fetch, options: RunDrillOptions, drill: ActiveDrill, index: number): Promise<DrillRequest> {
-  const route = drill.routes[index % drill.routes.length]!;
-  const dialect = index % 2 === 0 ? 'openai' : 'anthropic';
-  const stream = Math.floor(index / 2) % 2 === 1;
+  const { dialect, stream } = DRILL_CALL_KINDS[index % DRILL_CALL_KINDS.length]!;
+  // The aliases take turns too, shifted by one after every four requests: with an even number of
+  // aliases, plain turns would give one alias only OpenAI requests and the next only Anthropic ones.
+  const route = drill.routes[(index + Math.floor(index / DRILL_CALL_KINDS.length)) % drill.routes.length]!;
   const requestId = `${drill.id}-${index + 1}`;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-tollgate-task': drill.task, 'x-request-id': requestId };
   if (dialect === 'anthropic') headers['anthropic-version'] = '2023-06-01';
