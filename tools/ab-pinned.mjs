@@ -53,14 +53,9 @@ const firstByte = async (e) => {
   return { value: summary.p50 * 1000 };
 };
 const round = async (seconds) => {
-  if (ttfb) {
-    const results = [];
-    for (const e of entries) results.push(await firstByte(e));
-    return results;
-  }
-  if (together) return run(entries, seconds);
+  if (together && !ttfb) return run(entries, seconds);
   const results = [];
-  for (const e of entries) results.push(...(await run([e], seconds)));
+  for (const e of entries) results.push(...(ttfb ? [await firstByte(e)] : await run([e], seconds)));
   return results;
 };
 await round(3);

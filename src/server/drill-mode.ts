@@ -104,7 +104,7 @@ export class DrillMode {
     }
     const maxDurationMs = options.maxDurationMs ?? DEFAULT_DRILL_MS;
     if (!(maxDurationMs > 0 && maxDurationMs <= MAX_DRILL_MS)) throw new InvalidRequestError(`maxDurationMs must be between 1 and ${MAX_DRILL_MS}.`, { param: 'maxDurationMs' });
-    const { snapshot } = this.runtime;
+    const { snapshot, mode } = this.runtime;
     const localTargets = Object.keys(snapshot.config.providers).filter((name) => snapshot.isLocal(name));
     if (localTargets.length === 0) throw new InvalidRequestError('No local provider is configured: there is nothing to drill.');
     // From here until the drill is on, a second start is refused: the catalogue and the port are awaited.
@@ -116,7 +116,6 @@ export class DrillMode {
         this.logger.warn({ err: error }, 'drill: the model catalogue could not be read; embedding aliases are not told apart');
         return { models: {} };
       });
-      const mode = this.runtime.mode;
       routes = drillRoutes(snapshot, mode, (modelId) => findModelSpec(specs, modelId)?.spec.kind === 'embedding');
       if (routes.length === 0) {
         throw new InvalidRequestError(
